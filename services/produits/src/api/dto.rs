@@ -1,0 +1,201 @@
+//! What travels over HTTP: request bodies (loose, then parsed into the domain) and responses.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::depot::Filtre;
+use crate::domaine::{champ, requis, Erreurs, ModificationProduit, NouveauProduit};
+
+/// A product of the catalogue.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Produit {
+    pub id: i64,
+    pub nom: String,
+    pub description: String,
+    /// Price in CHF, exact, two decimals.
+    #[schema(example = 49.90)]
+    pub prix: Decimal,
+    pub quantite_en_stock: i32,
+    pub image_url: Option<String>,
+    pub cree_le: DateTime<Utc>,
+    pub modifie_le: DateTime<Utc>,
+}
+
+/// Body of POST and PUT. `nom`, `prix` and `quantite_en_stock` are required.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProduitEntrant {
+    #[schema(example = "Lampe de bureau")]
+    pub nom: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[schema(value_type = f64, example = 49.90)]
+    pub prix: Option<Decimal>,
+    #[schema(example = 10)]
+    pub quantite_en_stock: Option<i64>,
+    #[serde(default)]
+    pub image_url: Option<String>,
+}
+
+impl TryFrom<ProduitEntrant> for NouveauProduit {
+    type Error = Erreurs;
+    fn try_from(d: ProduitEntrant) -> Result<Self, Erreurs> {
+        let mut e = Erreurs::new();
+        let nom = requis(&mut e, "nom", d.nom);
+        let description = champ(&mut e, "description", d.description.unwrap_or_default());
+        let prix = requis(&mut e, "prix", d.prix);
+        let stock = requis(&mut e, "quantite_en_stock", d.quantite_en_stock);
+        let image_url = match d.image_url {
+            Some(u) => champ(&mut e, "image_url", u).map(Some),
+            None => Some(None),
+        };
+        match (nom, description, prix, stock, image_url) {
+            (Some(nom), Some(description), Some(prix), Some(quantite_en_stock), Some(image_url))
+                if e.is_empty() =>
+            {
+                Ok(NouveauProduit {
+                    nom,
+                    description,
+                    prix,
+                    quantite_en_stock,
+                    image_url,
+                })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+/// Body of PATCH: only the fields sent change. `"image_url": null` removes the image;
+/// `0` stock and an empty description are real values.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProduitPatch {
+    pub nom: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<f64>)]
+    pub prix: Option<Decimal>,
+    pub quantite_en_stock: Option<i64>,
+    #[serde(default, deserialize_with = "present_meme_nul")]
+    #[schema(value_type = Option<String>)]
+    pub image_url: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`, via `default`).
+fn present_meme_nul<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl TryFrom<ProduitPatch> for ModificationProduit {
+    type Error = Erreurs;
+    fn try_from(d: ProduitPatch) -> Result<Self, Erreurs> {
+        let mut e = Erreurs::new();
+        let m = ModificationProduit {
+            nom: d.nom.and_then(|v| champ(&mut e, "nom", v)),
+            description: d.description.and_then(|v| champ(&mut e, "description", v)),
+            prix: d.prix.and_then(|v| champ(&mut e, "prix", v)),
+            quantite_en_stock: d
+                .quantite_en_stock
+                .and_then(|v| champ(&mut e, "quantite_en_stock", v)),
+            image_url: d
+                .image_url
+                .map(|o| o.and_then(|v| champ(&mut e, "image_url", v))),
+        };
+        if e.is_empty() {
+            Ok(m)
+        } else {
+            Err(e)
+        }
+    }
+}
+
+/// Query string of the list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ParamsListe {
+    /// Searched in name and description, case-insensitive.
+    pub q: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Products per page, 1 to 100 (default 20).
+    pub par_page: Option<i64>,
+    /// Comma-separated ids, e.g. `1,4,7` (at most 100).
+    pub ids: Option<String>,
+}
+
+pub const PAR_PAGE_DEFAUT: i64 = 20;
+pub const PAR_PAGE_MAX: i64 = 100;
+
+impl TryFrom<ParamsListe> for Filtre {
+    type Error = Erreurs;
+    fn try_from(p: ParamsListe) -> Result<Self, Erreurs> {
+        let mut e = Erreurs::new();
+        let page = p.page.unwrap_or(1);
+        if page < 1 || page > 1_000_000 {
+            e.insert("page".into(), "la page doit être entre 1 et 1 000 000".into());
+        }
+        let par_page = p.par_page.unwrap_or(PAR_PAGE_DEFAUT);
+        if !(1..=PAR_PAGE_MAX).contains(&par_page) {
+            e.insert(
+                "par_page".into(),
+                format!("par_page doit être entre 1 et {PAR_PAGE_MAX}"),
+            );
+        }
+        let recherche = p
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty());
+        if recherche.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            e.insert("q".into(), "la recherche dépasse 200 caractères".into());
+        }
+        let ids = match p.ids.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => {
+                let ids: Result<Vec<i64>, _> = s.split(',').map(|x| x.trim().parse()).collect();
+                match ids {
+                    Ok(ids) if ids.len() <= 100 => Some(ids),
+                    Ok(_) => {
+                        e.insert("ids".into(), "au plus 100 identifiants".into());
+                        None
+                    }
+                    Err(_) => {
+                        e.insert(
+                            "ids".into(),
+                            "liste d'entiers séparés par des virgules attendue".into(),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        if e.is_empty() {
+            Ok(Filtre {
+                recherche,
+                ids,
+                page,
+                par_page,
+            })
+        } else {
+            Err(e)
+        }
+    }
+}
+
+impl Filtre {
+    /// The cache key: two requests with the same key get the same page.
+    pub fn cle(&self) -> String {
+        format!(
+            "{}|{:?}|{}|{}",
+            self.recherche.as_deref().unwrap_or(""),
+            self.ids,
+            self.page,
+            self.par_page
+        )
+    }
+}

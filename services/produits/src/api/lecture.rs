@@ -1,0 +1,75 @@
+//! Reading the catalogue: the (cached) list and one product.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderValue};
+use socle::http::{Json, Path, Query};
+
+use super::dto::{ParamsListe, Produit};
+use super::AppState;
+use crate::cache::Page;
+use crate::depot::{self, Filtre};
+use crate::erreur::ErreurApi;
+
+/// List products, with search and pagination. The total is in `X-Total-Count`.
+#[utoipa::path(
+    get, path = "", tag = "produits",
+    params(ParamsListe),
+    responses(
+        (status = 200, description = "Une page du catalogue", body = Vec<Produit>,
+         headers(("X-Total-Count" = i64, description = "Nombre total de produits correspondants"))),
+        (status = 400, description = "Paramètre illisible", body = socle::http::CorpsErreur),
+        (status = 422, description = "Paramètre hors limites", body = socle::http::CorpsErreur),
+    )
+)]
+pub async fn lister(
+    State(s): State<AppState>,
+    Query(params): Query<ParamsListe>,
+) -> Result<Response, ErreurApi> {
+    let filtre = Filtre::try_from(params).map_err(ErreurApi::Validation)?;
+    let cle = filtre.cle();
+    let page = match s.cache.lire(&cle) {
+        Some(p) => p,
+        None => {
+            let generation = s.cache.generation();
+            let (produits, total) = depot::lister(&s.db, &filtre).await?;
+            let json = serde_json::to_vec(&produits)
+                .map_err(|e| ErreurApi::Interne(e.into()))?
+                .into();
+            let page = Page { json, total };
+            s.cache.ecrire(cle, generation, page.clone());
+            page
+        }
+    };
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::HeaderName::from_static("x-total-count"), page.total.into()),
+        ],
+        page.json,
+    )
+        .into_response())
+}
+
+/// One product.
+#[utoipa::path(
+    get, path = "/{id}", tag = "produits",
+    params(("id" = i64, Path, description = "Identifiant du produit")),
+    responses(
+        (status = 200, description = "Le produit", body = Produit),
+        (status = 400, description = "Identifiant illisible", body = socle::http::CorpsErreur),
+        (status = 404, description = "Produit inconnu", body = socle::http::CorpsErreur),
+    )
+)]
+pub async fn obtenir(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Produit>, ErreurApi> {
+    depot::obtenir(&s.db, id)
+        .await?
+        .map(Json)
+        .ok_or(ErreurApi::Introuvable(id))
+}

@@ -1,0 +1,81 @@
+//! The HTTP API of the catalogue and its OpenAPI document.
+
+pub mod dto;
+mod ecriture;
+mod lecture;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::Router;
+use socle::http::{CorpsErreur, JetonAdmin};
+use sqlx::PgPool;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::cache::CacheCatalogue;
+
+/// Base path of the resource, as in the seed.
+pub const BASE: &str = "/api/produits";
+/// Swagger UI (the seed's URL) and the spec under it.
+pub const DOCS: &str = "/produits/docs";
+pub const SPEC: &str = "/produits/docs/openapi.json";
+
+/// What every handler may use.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: PgPool,
+    pub cache: Arc<CacheCatalogue>,
+    pub jeton_admin: JetonAdmin,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Boutique 321 — API Produits",
+        description = "Catalogue et stock. Les écritures demandent `Authorization: Bearer <ADMIN_TOKEN>`."
+    ),
+    components(schemas(CorpsErreur)),
+    modifiers(&SecuriteAdmin),
+    tags((name = "produits", description = "Catalogue et stock"))
+)]
+struct ApiDoc;
+
+struct SecuriteAdmin;
+
+impl Modify for SecuriteAdmin {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "admin",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The resource routes and the document that describes them.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(
+            BASE,
+            OpenApiRouter::new()
+                .routes(routes!(lecture::lister, ecriture::creer))
+                .routes(routes!(
+                    lecture::obtenir,
+                    ecriture::remplacer,
+                    ecriture::modifier,
+                    ecriture::supprimer
+                )),
+        )
+        .split_for_parts();
+    (router, spec)
+}
+
+/// Swagger UI serving `spec`.
+pub fn docs(spec: utoipa::openapi::OpenApi) -> Router {
+    SwaggerUi::new(DOCS).url(SPEC, spec).into()
+}

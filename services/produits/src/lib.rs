@@ -1,0 +1,23 @@
+//! The produits service: the catalogue and its stock, over HTTP.
+//!
+//! # Layout
+//! - [`config`]: settings from the environment.
+//! - [`startup`]: [`startup::Application`] — build, bind, serve, stop gracefully.
+//! - [`api`]: routes, handlers (`lecture`, `ecriture`), DTOs and the OpenAPI document.
+//! - [`domaine`]: parsed types (`Nom`, `Prix`, `Stock`…) — what the handlers pass inward.
+//! - [`depot`]: compile-checked SQL.
+//! - [`cache`]: catalogue pages kept as JSON, invalidated by writes and `NOTIFY`.
+//! - [`demo`]: the demo catalogue.
+//! - [`erreur`]: the service's error type and its HTTP mapping.
+
+pub mod api;
+pub mod cache;
+pub mod config;
+pub mod demo;
+pub mod depot;
+pub mod domaine;
+pub mod erreur;
+pub mod startup;
+
+pub use config::Config;
+pub use startup::Application;

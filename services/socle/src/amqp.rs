@@ -1,0 +1,127 @@
+//! A RabbitMQ connection kept alive in the background.
+//!
+//! Services must start and answer `/health` while the broker is down (an order accepted then
+//! is published later), so the connection is made and remade by a task with backoff, and
+//! callers read its current state instead of owning it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lapin::{Connection, ConnectionProperties};
+use futures::StreamExt;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::masquer_mot_de_passe;
+
+/// Cheap to clone; every clone sees the same connection.
+#[derive(Clone)]
+pub struct Broker {
+    etat: Arc<watch::Sender<Option<Arc<Connection>>>>,
+}
+
+impl Broker {
+    /// Starts connecting to `url` in the background until `arret` is cancelled.
+    pub fn demarrer(url: String, arret: CancellationToken) -> Self {
+        let (tx, _rx) = watch::channel(None);
+        let broker = Broker { etat: Arc::new(tx) };
+        let etat = broker.etat.clone();
+        tokio::spawn(async move {
+            boucle_de_connexion(url, etat, arret).await;
+        });
+        broker
+    }
+
+    /// The live connection, if there is one right now.
+    pub fn connexion(&self) -> Option<Arc<Connection>> {
+        self.etat
+            .borrow()
+            .as_ref()
+            .filter(|c| c.status().connected())
+            .cloned()
+    }
+
+    /// Whether a connection is open right now.
+    pub fn est_connecte(&self) -> bool {
+        self.connexion().is_some()
+    }
+
+    /// Waits until a connection is open (or `arret` fires, then `None`).
+    pub async fn attendre_connexion(&self, arret: &CancellationToken) -> Option<Arc<Connection>> {
+        let mut rx = self.etat.subscribe();
+        loop {
+            if let Some(c) = self.connexion() {
+                return Some(c);
+            }
+            tokio::select! {
+                () = arret.cancelled() => return None,
+                r = rx.changed() => if r.is_err() { return None },
+                // The status can flip without a new value being sent; look again now and then.
+                () = tokio::time::sleep(Duration::from_millis(250)) => {},
+            }
+        }
+    }
+}
+
+async fn boucle_de_connexion(
+    url: String,
+    etat: Arc<watch::Sender<Option<Arc<Connection>>>>,
+    arret: CancellationToken,
+) {
+    let lisible = masquer_mot_de_passe(&url);
+    let mut attente = Duration::from_millis(100);
+    while !arret.is_cancelled() {
+        let tentative = tokio::select! {
+            () = arret.cancelled() => break,
+            r = tokio::time::timeout(
+                Duration::from_secs(5),
+                Connection::connect(&url, ConnectionProperties::default()),
+            ) => r,
+        };
+        match tentative {
+            Ok(Ok(connexion)) => {
+                tracing::info!(broker = %lisible, "connecté à RabbitMQ");
+                attente = Duration::from_millis(100);
+                let connexion = Arc::new(connexion);
+                let mut evenements = Box::pin(connexion.events_listener());
+                etat.send_replace(Some(connexion.clone()));
+                loop {
+                    tokio::select! {
+                        () = arret.cancelled() => {
+                            etat.send_replace(None);
+                            let _ = connexion.close(200, "arret".into()).await;
+                            return;
+                        }
+                        evt = evenements.next() => match evt {
+                            Some(lapin::Event::Error(e)) => {
+                                tracing::warn!(erreur = %e, "connexion RabbitMQ perdue");
+                                break;
+                            }
+                            Some(_) => {}
+                            None => break,
+                        },
+                        // Events can be missed on abrupt socket loss; the status is the truth.
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {
+                            if !connexion.status().connected() {
+                                tracing::warn!("connexion RabbitMQ fermée");
+                                break;
+                            }
+                        }
+                    }
+                }
+                etat.send_replace(None);
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(broker = %lisible, erreur = %e, "RabbitMQ injoignable, nouvel essai dans {attente:?}");
+            }
+            Err(_) => {
+                tracing::warn!(broker = %lisible, "RabbitMQ ne répond pas, nouvel essai dans {attente:?}");
+            }
+        }
+        tokio::select! {
+            () = arret.cancelled() => break,
+            () = tokio::time::sleep(attente) => {}
+        }
+        attente = (attente * 2).min(Duration::from_secs(5));
+    }
+}

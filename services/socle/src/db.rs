@@ -1,0 +1,64 @@
+//! Creating a service's PostgreSQL database when missing, and opening its pool.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+
+/// Creates the database named in `url` if it does not exist yet, through the `postgres`
+/// maintenance database of the same server.
+pub async fn creer_si_absente(url: &str) -> anyhow::Result<()> {
+    let options = PgConnectOptions::from_str(url).context("DATABASE_URL invalide")?;
+    let nom = options
+        .get_database()
+        .context("DATABASE_URL ne nomme pas de base")?
+        .to_owned();
+    let mut maintenance = options
+        .clone()
+        .database("postgres")
+        .log_statements(tracing::log::LevelFilter::Trace)
+        .connect()
+        .await
+        .context("connexion à la base de maintenance `postgres`")?;
+    let existe: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&nom)
+            .fetch_one(&mut maintenance)
+            .await
+            .context("recherche de la base")?;
+    if !existe {
+        // The name cannot be a bind parameter; quote it as an identifier.
+        let ident = format!("\"{}\"", nom.replace('"', "\"\""));
+        if let Err(e) = sqlx::query(&format!("CREATE DATABASE {ident}"))
+            .execute(&mut maintenance)
+            .await
+        {
+            // Two services (or test threads) racing to create it is fine.
+            let deja = e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42P04" || c == "23505");
+            if !deja {
+                return Err(e).context("création de la base");
+            }
+        }
+        tracing::info!(base = %nom, "base créée");
+    }
+    maintenance.close().await.ok();
+    Ok(())
+}
+
+/// Opens a pool of at most `max` connections; fails fast when the server is unreachable.
+pub async fn pool(url: &str, max: u32) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(url)
+        .context("DATABASE_URL invalide")?
+        .log_statements(tracing::log::LevelFilter::Trace);
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .context("connexion à PostgreSQL")
+}

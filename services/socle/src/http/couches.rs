@@ -1,0 +1,86 @@
+//! Layers every service wraps its router in: request id, tracing, body limit, panics.
+
+use std::any::Any;
+
+use axum::extract::DefaultBodyLimit;
+use axum::response::Response;
+use axum::Router;
+use http::{HeaderName, Request, StatusCode};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use super::erreur::{reponse_erreur, CorpsErreur};
+
+/// Largest request body accepted (64 KiB); larger ones get a JSON 413.
+pub const TAILLE_MAX_CORPS: usize = 64 * 1024;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Wraps `router` with the shared layers. The request id (taken from `x-request-id` or made
+/// up) is on the span of every log line of the request and echoed in the response.
+pub fn avec_couches(router: Router) -> Router {
+    router
+        .fallback(fallback_json)
+        .method_not_allowed_fallback(methode_non_permise)
+        .layer(DefaultBodyLimit::max(TAILLE_MAX_CORPS))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request<_>| {
+                            let id = req
+                                .headers()
+                                .get(&X_REQUEST_ID)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!(
+                                "requete",
+                                request_id = %id,
+                                methode = %req.method(),
+                                chemin = %req.uri().path(),
+                            )
+                        })
+                        .on_request(())
+                        .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+                )
+                .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+                .layer(CatchPanicLayer::custom(panique_en_500)),
+        )
+}
+
+/// Unknown route: a JSON 404 instead of an empty body.
+pub async fn fallback_json() -> Response {
+    reponse_erreur(
+        StatusCode::NOT_FOUND,
+        CorpsErreur::new("route_inconnue", "cette adresse n'existe pas"),
+    )
+}
+
+/// Known route, wrong method: a JSON 405.
+pub async fn methode_non_permise() -> Response {
+    reponse_erreur(
+        StatusCode::METHOD_NOT_ALLOWED,
+        CorpsErreur::new(
+            "methode_non_permise",
+            "cette méthode n'est pas permise sur cette adresse",
+        ),
+    )
+}
+
+fn panique_en_500(detail: Box<dyn Any + Send + 'static>) -> Response {
+    let texte = detail
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| detail.downcast_ref::<&str>().copied())
+        .unwrap_or("?");
+    tracing::error!(panique = %texte, "panique dans un handler");
+    reponse_erreur(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        CorpsErreur::new("interne", "erreur interne"),
+    )
+}
+

@@ -1,0 +1,15 @@
+//! The HTTP edge shared by the services.
+//!
+//! Whatever goes wrong before a handler runs (unknown route, bad JSON, oversized body, bad
+//! path or query, missing token) is answered here with the same JSON error body the services
+//! use for their own errors, so a client never has to parse a plain-text error.
+
+mod admin;
+mod couches;
+mod erreur;
+mod extracteurs;
+
+pub use admin::{Admin, JetonAdmin};
+pub use couches::{avec_couches, fallback_json, methode_non_permise, TAILLE_MAX_CORPS};
+pub use erreur::{reponse_erreur, CorpsErreur};
+pub use extracteurs::{Json, Path, Query, Rejet};

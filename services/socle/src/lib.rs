@@ -1,0 +1,23 @@
+//! Shared plumbing for the Boutique 321 services.
+//!
+//! Business code lives in each service; this crate only holds what would otherwise be
+//! written twice: how a service logs, how its HTTP edge turns bad input into JSON errors,
+//! how it reports health, how it keeps a link to RabbitMQ and how it stops.
+//!
+//! # Layout
+//! - [`telemetrie`]: tracing subscriber (text or JSON via `LOG_FORMAT`).
+//! - [`arret`]: the Ctrl-C / SIGTERM future that starts a graceful shutdown.
+//! - [`config`]: reading settings from the environment with defaults.
+//! - [`http`]: JSON error body, extractors with JSON rejections, admin bearer token,
+//!   request-id and trace layers, JSON fallbacks for unknown routes.
+//! - [`sante`]: `/health` and `/ready`.
+//! - [`amqp`]: a RabbitMQ connection kept alive in the background.
+//! - [`db`]: creating a service's database and connecting to it.
+
+pub mod amqp;
+pub mod arret;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod sante;
+pub mod telemetrie;
