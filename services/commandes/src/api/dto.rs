@@ -1,0 +1,186 @@
+//! What travels over HTTP: the order request (loose, then parsed) and the order response.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::domaine::{DemandeCommande, Email, Erreurs, Quantite, LIGNES_MAX};
+
+/// Where an order stands in the stock saga.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum Statut {
+    EnAttente,
+    Confirmee,
+    Annulee,
+}
+
+/// One product and quantity asked for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LigneEntrante {
+    #[schema(example = 1)]
+    pub produit_id: Option<i64>,
+    #[schema(example = 2)]
+    pub quantite: Option<i64>,
+}
+
+impl LigneEntrante {
+    /// The line as (product id, quantity), or its errors recorded under `produits[i]`.
+    fn lire(self, i: usize, e: &mut Erreurs) -> Option<(i64, i64)> {
+        let id = match self.produit_id {
+            Some(id) if id > 0 => Some(id),
+            Some(id) => {
+                e.insert(
+                    format!("produits[{i}].produit_id"),
+                    format!("le produit {id} n'existe pas"),
+                );
+                None
+            }
+            None => {
+                e.insert(
+                    format!("produits[{i}].produit_id"),
+                    "l'identifiant du produit est requis".into(),
+                );
+                None
+            }
+        };
+        let quantite = match self.quantite {
+            Some(q) => Quantite::try_from(q)
+                .map_err(|m| {
+                    e.insert(format!("produits[{i}].quantite"), m);
+                })
+                .ok()
+                .map(|_| q),
+            None => {
+                e.insert(
+                    format!("produits[{i}].quantite"),
+                    "la quantité est requise".into(),
+                );
+                None
+            }
+        };
+        Some((id?, quantite?))
+    }
+}
+
+/// Body of POST /api/commandes (the seed's shape).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandeEntrante {
+    #[schema(example = "client@example.com")]
+    pub email: Option<String>,
+    pub produits: Option<Vec<LigneEntrante>>,
+}
+
+impl TryFrom<CommandeEntrante> for DemandeCommande {
+    type Error = Erreurs;
+    fn try_from(c: CommandeEntrante) -> Result<Self, Erreurs> {
+        let mut e = Erreurs::new();
+        let email = match c.email {
+            None => {
+                e.insert("email".into(), "l'adresse e-mail est requise".into());
+                None
+            }
+            Some(v) => Email::try_from(v)
+                .map_err(|m| {
+                    e.insert("email".into(), m);
+                })
+                .ok(),
+        };
+        let mut lignes = Vec::new();
+        match c.produits {
+            None => {
+                e.insert("produits".into(), "la liste des produits est requise".into());
+            }
+            Some(l) if l.is_empty() => {
+                e.insert("produits".into(), "la commande doit contenir au moins un produit".into());
+            }
+            Some(l) if l.len() > LIGNES_MAX => {
+                e.insert(
+                    "produits".into(),
+                    format!("au plus {LIGNES_MAX} lignes par commande (reçu {})", l.len()),
+                );
+            }
+            Some(l) => {
+                lignes = l
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, ligne)| ligne.lire(i, &mut e))
+                    .collect();
+            }
+        }
+        match email {
+            Some(email) if e.is_empty() => DemandeCommande::new(email, lignes),
+            _ => Err(e),
+        }
+    }
+}
+
+/// One priced line of an order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Ligne {
+    pub produit_id: i64,
+    pub nom: String,
+    #[schema(value_type = f64, example = 49.90)]
+    pub prix_unitaire: Decimal,
+    pub quantite: i32,
+    #[schema(value_type = f64, example = 99.80)]
+    pub sous_total: Decimal,
+}
+
+/// An order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Commande {
+    pub id_commande: i64,
+    /// Public handle of the order, for its page and `GET /api/commandes/{reference}`.
+    pub reference: Uuid,
+    pub email: String,
+    pub statut: Statut,
+    /// Total in CHF, exact, two decimals.
+    #[schema(value_type = f64, example = 129.50)]
+    pub total: Decimal,
+    pub lignes: Vec<Ligne>,
+    pub cree_le: DateTime<Utc>,
+    pub modifie_le: DateTime<Utc>,
+}
+
+/// Query string of the admin list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ParamsListe {
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Orders per page, 1 to 100 (default 20).
+    pub par_page: Option<i64>,
+}
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy)]
+pub struct Pagination {
+    pub page: i64,
+    pub par_page: i64,
+}
+
+impl TryFrom<ParamsListe> for Pagination {
+    type Error = Erreurs;
+    fn try_from(p: ParamsListe) -> Result<Self, Erreurs> {
+        let mut e = Erreurs::new();
+        let page = p.page.unwrap_or(1);
+        if !(1..=1_000_000).contains(&page) {
+            e.insert("page".into(), "la page doit être entre 1 et 1 000 000".into());
+        }
+        let par_page = p.par_page.unwrap_or(20);
+        if !(1..=100).contains(&par_page) {
+            e.insert("par_page".into(), "par_page doit être entre 1 et 100".into());
+        }
+        if e.is_empty() {
+            Ok(Pagination { page, par_page })
+        } else {
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! SQL access to orders (compile-checked queries; offline data in `.sqlx/`).
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use rust_decimal::Decimal;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::api::dto::{Commande, Ligne, Statut};
+use crate::domaine::{CleIdempotence, DemandeCommande, LigneChiffree};
+
+/// An order as first created under an Idempotency-Key.
+pub struct Existante {
+    pub reference: Uuid,
+    pub empreinte: String,
+}
+
+pub async fn par_cle(db: &PgPool, cle: &CleIdempotence) -> anyhow::Result<Option<Existante>> {
+    sqlx::query_as!(
+        Existante,
+        "SELECT reference, empreinte FROM commandes WHERE cle_idempotence = $1",
+        cle.as_str()
+    )
+    .fetch_optional(db)
+    .await
+    .context("recherche par clé d'idempotence")
+}
+
+/// Inserts the order and its lines; `None` when another request with the same
+/// Idempotency-Key won the race (nothing is written then).
+pub async fn inserer(
+    tx: &mut Transaction<'_, Postgres>,
+    demande: &DemandeCommande,
+    lignes: &[LigneChiffree],
+    total: Decimal,
+    cle: Option<&CleIdempotence>,
+) -> anyhow::Result<Option<Commande>> {
+    let reference = Uuid::new_v4();
+    let Some(entete) = sqlx::query!(
+        r#"INSERT INTO commandes (reference, email, total, cle_idempotence, empreinte)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (cle_idempotence) DO NOTHING
+           RETURNING id, statut AS "statut: Statut", cree_le, modifie_le"#,
+        reference,
+        demande.email.as_str(),
+        total,
+        cle.map(|c| c.as_str()),
+        demande.empreinte(),
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("insertion d'une commande")?
+    else {
+        return Ok(None);
+    };
+    let ids: Vec<i64> = lignes.iter().map(|l| l.produit_id).collect();
+    let noms: Vec<String> = lignes.iter().map(|l| l.nom.clone()).collect();
+    let prix: Vec<Decimal> = lignes.iter().map(|l| l.prix_unitaire).collect();
+    let quantites: Vec<i32> = lignes.iter().map(|l| l.quantite.valeur()).collect();
+    let sous_totaux: Vec<Decimal> = lignes.iter().map(|l| l.sous_total).collect();
+    sqlx::query!(
+        r#"INSERT INTO lignes_commande (commande_id, produit_id, nom, prix_unitaire, quantite, sous_total)
+           SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::numeric[], $5::int[], $6::numeric[])"#,
+        entete.id,
+        &ids,
+        &noms,
+        &prix,
+        &quantites,
+        &sous_totaux,
+    )
+    .execute(&mut **tx)
+    .await
+    .context("insertion des lignes d'une commande")?;
+    Ok(Some(Commande {
+        id_commande: entete.id,
+        reference,
+        email: demande.email.as_str().to_owned(),
+        statut: entete.statut,
+        total,
+        lignes: lignes
+            .iter()
+            .map(|l| Ligne {
+                produit_id: l.produit_id,
+                nom: l.nom.clone(),
+                prix_unitaire: l.prix_unitaire,
+                quantite: l.quantite.valeur(),
+                sous_total: l.sous_total,
+            })
+            .collect(),
+        cree_le: entete.cree_le,
+        modifie_le: entete.modifie_le,
+    }))
+}
+
+struct Entete {
+    id: i64,
+    reference: Uuid,
+    email: String,
+    statut: Statut,
+    total: Decimal,
+    cree_le: chrono::DateTime<chrono::Utc>,
+    modifie_le: chrono::DateTime<chrono::Utc>,
+}
+
+struct LigneLue {
+    commande_id: i64,
+    produit_id: i64,
+    nom: String,
+    prix_unitaire: Decimal,
+    quantite: i32,
+    sous_total: Decimal,
+}
+
+/// Attaches their lines to order headers, in one query.
+async fn completer(db: &PgPool, entetes: Vec<Entete>) -> anyhow::Result<Vec<Commande>> {
+    let ids: Vec<i64> = entetes.iter().map(|e| e.id).collect();
+    let lignes = sqlx::query_as!(
+        LigneLue,
+        r#"SELECT commande_id, produit_id, nom, prix_unitaire, quantite, sous_total
+           FROM lignes_commande WHERE commande_id = ANY($1) ORDER BY commande_id, produit_id"#,
+        &ids
+    )
+    .fetch_all(db)
+    .await
+    .context("lecture des lignes de commande")?;
+    let mut par_commande: HashMap<i64, Vec<Ligne>> = HashMap::new();
+    for l in lignes {
+        par_commande.entry(l.commande_id).or_default().push(Ligne {
+            produit_id: l.produit_id,
+            nom: l.nom,
+            prix_unitaire: l.prix_unitaire,
+            quantite: l.quantite,
+            sous_total: l.sous_total,
+        });
+    }
+    Ok(entetes
+        .into_iter()
+        .map(|e| Commande {
+            id_commande: e.id,
+            reference: e.reference,
+            email: e.email,
+            statut: e.statut,
+            total: e.total,
+            lignes: par_commande.remove(&e.id).unwrap_or_default(),
+            cree_le: e.cree_le,
+            modifie_le: e.modifie_le,
+        })
+        .collect())
+}
+
+pub async fn par_reference(db: &PgPool, reference: Uuid) -> anyhow::Result<Option<Commande>> {
+    let entete = sqlx::query_as!(
+        Entete,
+        r#"SELECT id, reference, email, statut AS "statut: Statut", total, cree_le, modifie_le
+           FROM commandes WHERE reference = $1"#,
+        reference
+    )
+    .fetch_optional(db)
+    .await
+    .context("lecture d'une commande")?;
+    match entete {
+        None => Ok(None),
+        Some(e) => Ok(completer(db, vec![e]).await?.pop()),
+    }
+}
+
+/// A page of orders, newest first, and the total count.
+pub async fn lister(
+    db: &PgPool,
+    page: i64,
+    par_page: i64,
+) -> anyhow::Result<(Vec<Commande>, i64)> {
+    let total = sqlx::query_scalar!(r#"SELECT count(*) AS "total!" FROM commandes"#)
+        .fetch_one(db)
+        .await
+        .context("comptage des commandes")?;
+    let entetes = sqlx::query_as!(
+        Entete,
+        r#"SELECT id, reference, email, statut AS "statut: Statut", total, cree_le, modifie_le
+           FROM commandes ORDER BY cree_le DESC, id DESC LIMIT $1 OFFSET $2"#,
+        par_page,
+        (page - 1) * par_page
+    )
+    .fetch_all(db)
+    .await
+    .context("lecture des commandes")?;
+    Ok((completer(db, entetes).await?, total))
+}
