@@ -13,18 +13,12 @@ pub struct TestApp {
     pub database_url: String,
 }
 
-/// Base of the PostgreSQL URL; each test adds a database name of its own.
-pub fn serveur_postgres() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
-
-pub fn config_de_test(base: &str) -> Config {
+pub fn config_de_test() -> Config {
     Config {
         host: "127.0.0.1".into(),
         port: 0,
-        database_url: format!("{}/{base}", serveur_postgres()),
-        amqp_url: std::env::var("AMQP_URL")
-            .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
+        database_url: testaide::base_de_test("produits"),
+        amqp_url: testaide::broker(),
         admin_token: JETON.into(),
         demo: false,
         max_connexions_db: 5,
@@ -39,8 +33,7 @@ pub async fn spawn_app_avec(reglage: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         socle::telemetrie::init("debug");
     }
-    let base = format!("test_produits_{}", uuid::Uuid::new_v4().simple());
-    let mut config = config_de_test(&base);
+    let mut config = config_de_test();
     reglage(&mut config);
     let database_url = config.database_url.clone();
     let app = Application::build(config).await.expect("build de l'application");

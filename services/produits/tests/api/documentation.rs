@@ -5,24 +5,7 @@ use serde_json::{json, Value};
 
 use crate::aides::{produit_valide, spawn_app, TestApp};
 
-/// Validates `corps` against the schema the spec gives for `chemin`/`methode`/`statut`.
-fn verifier(spec: &Value, chemin: &str, methode: &str, statut: u16, corps: &Value) {
-    let reponse = &spec["paths"][chemin][methode]["responses"][statut.to_string()];
-    assert!(
-        reponse.is_object(),
-        "la spec ne décrit pas {methode} {chemin} → {statut}"
-    );
-    let mut schema = reponse["content"]["application/json"]["schema"].clone();
-    assert!(schema.is_object(), "pas de schéma pour {methode} {chemin} → {statut}");
-    // References point at #/components: put them at the root of the schema document.
-    schema["components"] = spec["components"].clone();
-    let validateur = jsonschema::validator_for(&schema).expect("schéma compilable");
-    let erreurs: Vec<String> = validateur.iter_errors(corps).map(|e| e.to_string()).collect();
-    assert!(
-        erreurs.is_empty(),
-        "{methode} {chemin} → {statut} ne suit pas la spec : {erreurs:?}\n{corps}"
-    );
-}
+use testaide::verifier_spec as verifier;
 
 async fn spec(app: &TestApp) -> Value {
     let r = app.get("/produits/docs/openapi.json").send().await.unwrap();

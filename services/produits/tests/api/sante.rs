@@ -67,7 +67,7 @@ async fn le_catalogue_de_demo_est_charge_une_seule_fois() {
     let produits: Vec<Value> = r.json().await.unwrap();
     assert!(produits.iter().all(|p| p["image_url"].is_string()));
     // A second instance on the same database must not load it again.
-    let mut config = crate::aides::config_de_test("x");
+    let mut config = crate::aides::config_de_test();
     config.database_url = app.database_url.clone();
     config.demo = true;
     produits::Application::build(config).await.unwrap();

@@ -1,0 +1,123 @@
+//! Placing an order: parse, price from produits, store once (idempotently).
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use socle::http::Json;
+
+use super::dto::{Commande, CommandeEntrante};
+use super::{AppState, BASE};
+use crate::catalogue::ErreurCatalogue;
+use crate::depot;
+use crate::domaine::{chiffrer, total, CleIdempotence, DemandeCommande, Erreurs};
+use crate::erreur::ErreurApi;
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Place an order. Prices and names come from the catalogue; a retry with the same
+/// `Idempotency-Key` returns the first order instead of creating a second one.
+#[utoipa::path(
+    post, path = "", tag = "commandes",
+    request_body = CommandeEntrante,
+    params(("Idempotency-Key" = Option<String>, Header,
+            description = "Clé choisie par le client (1 à 200 caractères) : un POST répété avec la même clé rend la première commande")),
+    responses(
+        (status = 201, description = "Commande enregistrée (ou rejouée)", body = Commande,
+         headers(("Location" = String, description = "Adresse de la commande"),
+                 ("Idempotent-Replayed" = bool, description = "Présent quand la réponse rejoue une commande existante"))),
+        (status = 400, description = "JSON malformé", body = socle::http::CorpsErreur),
+        (status = 413, description = "Corps trop grand", body = socle::http::CorpsErreur),
+        (status = 422, description = "Commande invalide (champ nommé) ou clé réutilisée", body = socle::http::CorpsErreur),
+        (status = 503, description = "Catalogue indisponible : rien n'est enregistré", body = socle::http::CorpsErreur),
+    )
+)]
+pub async fn creer(
+    State(s): State<AppState>,
+    entetes: HeaderMap,
+    Json(dto): Json<CommandeEntrante>,
+) -> Result<Response, ErreurApi> {
+    let cle = cle_idempotence(&entetes)?;
+    let demande = DemandeCommande::try_from(dto).map_err(ErreurApi::Validation)?;
+
+    if let Some(cle) = &cle {
+        if let Some(reponse) = rejouer(&s, cle, &demande).await? {
+            return Ok(reponse);
+        }
+    }
+
+    let catalogue = s
+        .produits
+        .produits(&demande.ids())
+        .await
+        .map_err(|ErreurCatalogue::Indisponible(d)| ErreurApi::ProduitsIndisponible(d))?;
+    let lignes = chiffrer(&demande, &catalogue).map_err(|inconnus| {
+        let champs: Erreurs = inconnus
+            .iter()
+            .map(|id| {
+                (
+                    format!("produits.{id}.produit_id"),
+                    format!("le produit {id} n'existe pas"),
+                )
+            })
+            .collect();
+        ErreurApi::Validation(champs)
+    })?;
+    let total = total(&lignes);
+
+    let mut tx = s.db.begin().await?;
+    let Some(commande) = depot::inserer(&mut tx, &demande, &lignes, total, cle.as_ref()).await?
+    else {
+        // Same key, concurrent request: it won; answer with its order.
+        tx.rollback().await?;
+        let cle = cle.expect("a conflict needs a key");
+        return rejouer(&s, &cle, &demande)
+            .await?
+            .ok_or_else(|| ErreurApi::Interne(anyhow::anyhow!("commande concurrente disparue")));
+    };
+    tx.commit().await?;
+    tracing::info!(id_commande = commande.id_commande, reference = %commande.reference, "commande enregistrée");
+    Ok(reponse_creee(commande, false))
+}
+
+/// The order already created under `cle`, or a 422 if the key was used for another order.
+async fn rejouer(
+    s: &AppState,
+    cle: &CleIdempotence,
+    demande: &DemandeCommande,
+) -> Result<Option<Response>, ErreurApi> {
+    let Some(existante) = depot::par_cle(&s.db, cle).await? else {
+        return Ok(None);
+    };
+    if existante.empreinte != demande.empreinte() {
+        return Err(ErreurApi::ConflitIdempotence);
+    }
+    let commande = depot::par_reference(&s.db, existante.reference)
+        .await?
+        .ok_or_else(|| ErreurApi::Interne(anyhow::anyhow!("commande rejouée introuvable")))?;
+    Ok(Some(reponse_creee(commande, true)))
+}
+
+fn cle_idempotence(entetes: &HeaderMap) -> Result<Option<CleIdempotence>, ErreurApi> {
+    let Some(valeur) = entetes.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let texte = valeur.to_str().unwrap_or("\u{0}");
+    CleIdempotence::try_from(texte).map(Some).map_err(|m| {
+        ErreurApi::Validation(Erreurs::from([("Idempotency-Key".to_owned(), m)]))
+    })
+}
+
+fn reponse_creee(commande: Commande, rejouee: bool) -> Response {
+    let location = format!("{BASE}/{}", commande.reference);
+    let mut r = (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(commande),
+    )
+        .into_response();
+    if rejouee {
+        r.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    r
+}

@@ -1,0 +1,77 @@
+//! The HTTP API of orders and its OpenAPI document.
+
+pub mod dto;
+mod creation;
+mod lecture;
+
+use axum::extract::FromRef;
+use axum::routing::post;
+use axum::Router;
+use socle::http::{CorpsErreur, JetonAdmin};
+use sqlx::PgPool;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::catalogue::ClientProduits;
+
+/// Base path of the resource, as in the seed.
+pub const BASE: &str = "/api/commandes";
+/// Swagger UI (the seed's URL) and the spec under it.
+pub const DOCS: &str = "/api/commandes/docs";
+pub const SPEC: &str = "/api/commandes/docs/openapi.json";
+
+/// What every handler may use.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: PgPool,
+    pub produits: ClientProduits,
+    pub jeton_admin: JetonAdmin,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Boutique 321 — API Commandes",
+        description = "Commandes : prix fixés par le service produits, total exact en CHF, création idempotente (`Idempotency-Key`)."
+    ),
+    components(schemas(CorpsErreur)),
+    modifiers(&SecuriteAdmin),
+    tags((name = "commandes", description = "Commandes des clients"))
+)]
+struct ApiDoc;
+
+struct SecuriteAdmin;
+
+impl Modify for SecuriteAdmin {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "admin",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The resource routes and the document that describes them.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(
+            BASE,
+            OpenApiRouter::new()
+                .routes(routes!(creation::creer, lecture::lister))
+                .routes(routes!(lecture::obtenir)),
+        )
+        .split_for_parts();
+    // The seed's clients post to `/api/commandes/` too.
+    let router = router.route(&format!("{BASE}/"), post(creation::creer));
+    (router, spec)
+}
+
+/// Swagger UI serving `spec`.
+pub fn docs(spec: utoipa::openapi::OpenApi) -> Router {
+    SwaggerUi::new(DOCS).url(SPEC, spec).into()
+}

@@ -1,0 +1,57 @@
+//! Test support for the services' integration tests: database names on the shared test
+//! server, and checking real responses against a service's OpenAPI document.
+//!
+//! # Layout
+//! - [`base_de_test`]: a fresh, unique database URL per test.
+//! - [`verifier_spec`]: validates a response body against the spec's schema.
+
+use serde_json::Value;
+
+/// Prefix of every database a test creates; `cargo xtask test` drops them before a run.
+pub const PREFIXE_BASES: &str = "test_";
+
+/// The PostgreSQL server tests use (`TEST_POSTGRES_URL`, default the local one).
+pub fn serveur_postgres() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A URL naming a database no other test uses (the service creates it at start-up).
+pub fn base_de_test(service: &str) -> String {
+    format!(
+        "{}/{PREFIXE_BASES}{service}_{}",
+        serveur_postgres(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// The broker tests use (`AMQP_URL`, default the local one).
+pub fn broker() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// Panics unless `corps` matches the JSON schema the spec gives for
+/// `methode chemin → statut` (application/json).
+pub fn verifier_spec(spec: &Value, chemin: &str, methode: &str, statut: u16, corps: &Value) {
+    let reponse = &spec["paths"][chemin][methode]["responses"][statut.to_string()];
+    assert!(
+        reponse.is_object(),
+        "la spec ne décrit pas {methode} {chemin} → {statut}"
+    );
+    let mut schema = reponse["content"]["application/json"]["schema"].clone();
+    assert!(
+        schema.is_object(),
+        "pas de schéma pour {methode} {chemin} → {statut}"
+    );
+    // References point at #/components: put them at the root of the schema document.
+    schema["components"] = spec["components"].clone();
+    let validateur = jsonschema::validator_for(&schema).expect("schéma compilable");
+    let erreurs: Vec<String> = validateur
+        .iter_errors(corps)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        erreurs.is_empty(),
+        "{methode} {chemin} → {statut} ne suit pas la spec : {erreurs:?}\n{corps}"
+    );
+}
