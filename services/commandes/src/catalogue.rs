@@ -45,11 +45,7 @@ impl ClientProduits {
         &self,
         ids: &[i64],
     ) -> Result<HashMap<i64, ProduitCatalogue>, ErreurCatalogue> {
-        let liste = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let liste = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let reponse = self
             .http
             .get(format!("{}/api/produits", self.base))

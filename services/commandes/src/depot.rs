@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use rust_decimal::Decimal;
+use socle::pagination::Pagination;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -166,11 +167,7 @@ pub async fn par_reference(db: &PgPool, reference: Uuid) -> anyhow::Result<Optio
 }
 
 /// A page of orders, newest first, and the total count.
-pub async fn lister(
-    db: &PgPool,
-    page: i64,
-    par_page: i64,
-) -> anyhow::Result<(Vec<Commande>, i64)> {
+pub async fn lister(db: &PgPool, p: Pagination) -> anyhow::Result<(Vec<Commande>, i64)> {
     let total = sqlx::query_scalar!(r#"SELECT count(*) AS "total!" FROM commandes"#)
         .fetch_one(db)
         .await
@@ -179,8 +176,8 @@ pub async fn lister(
         Entete,
         r#"SELECT id, reference, email, statut AS "statut: Statut", total, cree_le, modifie_le
            FROM commandes ORDER BY cree_le DESC, id DESC LIMIT $1 OFFSET $2"#,
-        par_page,
-        (page - 1) * par_page
+        p.par_page,
+        p.decalage()
     )
     .fetch_all(db)
     .await

@@ -101,7 +101,10 @@ impl DemandeCommande {
             match Quantite::try_from(q) {
                 Ok(q) => resultat.push((id, q)),
                 Err(e) => {
-                    erreurs.insert(format!("produits.{id}.quantite"), format!("produit {id} : {e}"));
+                    erreurs.insert(
+                        format!("produits.{id}.quantite"),
+                        format!("produit {id} : {e}"),
+                    );
                 }
             }
         }
@@ -127,7 +130,11 @@ impl DemandeCommande {
             .iter()
             .map(|(id, q)| format!("{id}x{}", q.valeur()))
             .collect();
-        format!("{}|{}", self.email.as_str().to_lowercase(), lignes.join(","))
+        format!(
+            "{}|{}",
+            self.email.as_str().to_lowercase(),
+            lignes.join(",")
+        )
     }
 }
 
@@ -195,19 +202,23 @@ mod tests {
     }
 
     fn catalogue() -> HashMap<i64, ProduitCatalogue> {
-        [(1, "Lampe", dec!(0.10)), (2, "Tasse", dec!(0.20)), (3, "Sac", dec!(129.95))]
-            .into_iter()
-            .map(|(id, nom, prix)| {
-                (
+        [
+            (1, "Lampe", dec!(0.10)),
+            (2, "Tasse", dec!(0.20)),
+            (3, "Sac", dec!(129.95)),
+        ]
+        .into_iter()
+        .map(|(id, nom, prix)| {
+            (
+                id,
+                ProduitCatalogue {
                     id,
-                    ProduitCatalogue {
-                        id,
-                        nom: nom.into(),
-                        prix,
-                    },
-                )
-            })
-            .collect()
+                    nom: nom.into(),
+                    prix,
+                },
+            )
+        })
+        .collect()
     }
 
     #[test]
@@ -251,7 +262,14 @@ mod tests {
     #[test]
     fn une_adresse_e_mail_doit_etre_complete() {
         assert!(Email::try_from(" client@example.com ".to_owned()).is_ok());
-        for mauvaise in ["", "client", "client@", "@example.com", "client@example", "a b@c.ch"] {
+        for mauvaise in [
+            "",
+            "client",
+            "client@",
+            "@example.com",
+            "client@example",
+            "a b@c.ch",
+        ] {
             assert!(Email::try_from(mauvaise.to_owned()).is_err(), "{mauvaise}");
         }
     }

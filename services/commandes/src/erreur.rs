@@ -25,11 +25,7 @@ impl IntoResponse for ErreurApi {
     fn into_response(self) -> Response {
         match self {
             ErreurApi::Validation(champs) => {
-                let liste = champs
-                    .values()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ; ");
+                let liste = champs.values().cloned().collect::<Vec<_>>().join(" ; ");
                 reponse_erreur(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     CorpsErreur::new("validation", format!("commande invalide — {liste}"))
@@ -59,8 +55,10 @@ impl IntoResponse for ErreurApi {
                         "le catalogue est momentanément indisponible, aucune commande n'a été enregistrée ; réessayez dans un instant",
                     ),
                 );
-                r.headers_mut()
-                    .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("5"));
+                r.headers_mut().insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("5"),
+                );
                 r
             }
             ErreurApi::Interne(e) => {

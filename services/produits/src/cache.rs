@@ -61,10 +61,7 @@ impl CacheCatalogue {
 
     pub fn invalider(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.pages
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.pages.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
 

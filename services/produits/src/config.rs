@@ -27,7 +27,10 @@ impl std::fmt::Debug for Config {
                 "database_url",
                 &socle::config::masquer_mot_de_passe(&self.database_url),
             )
-            .field("amqp_url", &socle::config::masquer_mot_de_passe(&self.amqp_url))
+            .field(
+                "amqp_url",
+                &socle::config::masquer_mot_de_passe(&self.amqp_url),
+            )
             .field("demo", &self.demo)
             .finish_non_exhaustive()
     }

@@ -9,24 +9,99 @@ use crate::domaine::NouveauProduit;
 
 /// (nom, description, prix en centimes, stock, image)
 const CATALOGUE: &[(&str, &str, i64, i64, &str)] = &[
-    ("Lampe de bureau Lugano", "Lampe LED orientable, lumière chaude, bras en aluminium.", 8990, 25, "lampe"),
-    ("Tasse émaillée Jura", "Tasse en acier émaillé de 350 ml, idéale au bureau comme en randonnée.", 1850, 120, "tasse"),
-    ("Carnet ligné A5", "192 pages de papier 90 g, couverture rigide, ruban marque-page.", 1490, 200, "carnet"),
-    ("Stylo plume Léman", "Plume acier fine, corps laqué, cartouche bleue fournie.", 4500, 40, "stylo"),
-    ("Sac à dos Aletsch 20 L", "Toile enduite déperlante, poche ordinateur 15 pouces.", 12900, 15, "sac"),
-    ("Gourde isotherme 0,75 L", "Inox double paroi : 12 h chaud, 24 h froid.", 3200, 60, "gourde"),
-    ("Casque audio Arosa", "Casque fermé sans fil, 30 h d'autonomie, réduction de bruit.", 17900, 8, "casque"),
-    ("Clavier mécanique Cervin", "Disposition suisse romande, switches silencieux, rétroéclairage.", 14950, 12, "clavier"),
-    ("Souris ergonomique", "Souris verticale sans fil, six boutons, USB-C.", 5990, 30, "souris"),
-    ("Plaid en laine Engadine", "Laine vierge tissée en Suisse, 130 × 170 cm.", 9900, 5, "plaid"),
-    ("Couteau de poche Randonneur", "Onze fonctions, lame inox, manche rouge.", 3990, 3, "couteau"),
-    ("Chocolat noir 72 % (lot de 3)", "Trois tablettes de 100 g, cacao d'Équateur.", 1290, 0, "chocolat"),
+    (
+        "Lampe de bureau Lugano",
+        "Lampe LED orientable, lumière chaude, bras en aluminium.",
+        8990,
+        25,
+        "lampe",
+    ),
+    (
+        "Tasse émaillée Jura",
+        "Tasse en acier émaillé de 350 ml, idéale au bureau comme en randonnée.",
+        1850,
+        120,
+        "tasse",
+    ),
+    (
+        "Carnet ligné A5",
+        "192 pages de papier 90 g, couverture rigide, ruban marque-page.",
+        1490,
+        200,
+        "carnet",
+    ),
+    (
+        "Stylo plume Léman",
+        "Plume acier fine, corps laqué, cartouche bleue fournie.",
+        4500,
+        40,
+        "stylo",
+    ),
+    (
+        "Sac à dos Aletsch 20 L",
+        "Toile enduite déperlante, poche ordinateur 15 pouces.",
+        12900,
+        15,
+        "sac",
+    ),
+    (
+        "Gourde isotherme 0,75 L",
+        "Inox double paroi : 12 h chaud, 24 h froid.",
+        3200,
+        60,
+        "gourde",
+    ),
+    (
+        "Casque audio Arosa",
+        "Casque fermé sans fil, 30 h d'autonomie, réduction de bruit.",
+        17900,
+        8,
+        "casque",
+    ),
+    (
+        "Clavier mécanique Cervin",
+        "Disposition suisse romande, switches silencieux, rétroéclairage.",
+        14950,
+        12,
+        "clavier",
+    ),
+    (
+        "Souris ergonomique",
+        "Souris verticale sans fil, six boutons, USB-C.",
+        5990,
+        30,
+        "souris",
+    ),
+    (
+        "Plaid en laine Engadine",
+        "Laine vierge tissée en Suisse, 130 × 170 cm.",
+        9900,
+        5,
+        "plaid",
+    ),
+    (
+        "Couteau de poche Randonneur",
+        "Onze fonctions, lame inox, manche rouge.",
+        3990,
+        3,
+        "couteau",
+    ),
+    (
+        "Chocolat noir 72 % (lot de 3)",
+        "Trois tablettes de 100 g, cacao d'Équateur.",
+        1290,
+        0,
+        "chocolat",
+    ),
 ];
 
 /// Inserts the demo catalogue if the table is empty. Replicas starting together take an
 /// advisory lock so the catalogue is loaded once.
 pub async fn charger_si_vide(db: &PgPool) -> anyhow::Result<()> {
-    let mut tx = db.begin().await.context("transaction du catalogue de démo")?;
+    let mut tx = db
+        .begin()
+        .await
+        .context("transaction du catalogue de démo")?;
     sqlx::query!("SELECT pg_advisory_xact_lock(321001)")
         .execute(&mut *tx)
         .await
@@ -57,6 +132,8 @@ pub async fn charger_si_vide(db: &PgPool) -> anyhow::Result<()> {
         }
         tracing::info!(produits = CATALOGUE.len(), "catalogue de démo chargé");
     }
-    tx.commit().await.context("validation du catalogue de démo")?;
+    tx.commit()
+        .await
+        .context("validation du catalogue de démo")?;
     Ok(())
 }

@@ -1,20 +1,20 @@
 //! SQL access to the catalogue (compile-checked queries; offline data in `.sqlx/`).
 
 use anyhow::Context;
+use socle::pagination::Pagination;
 use sqlx::PgPool;
 
 use crate::api::dto::Produit;
 use crate::domaine::{ModificationProduit, NouveauProduit};
 
 /// Which products to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filtre {
     /// Words searched in name and description (case-insensitive).
     pub recherche: Option<String>,
     /// Only these ids (used by commandes to price an order in one request).
     pub ids: Option<Vec<i64>>,
-    pub page: i64,
-    pub par_page: i64,
+    pub pagination: Pagination,
 }
 
 impl Filtre {
@@ -53,8 +53,8 @@ pub async fn lister(db: &PgPool, f: &Filtre) -> anyhow::Result<(Vec<Produit>, i6
            LIMIT $3 OFFSET $4"#,
         motif,
         ids,
-        f.par_page,
-        (f.page - 1) * f.par_page,
+        f.pagination.par_page,
+        f.pagination.decalage(),
     )
     .fetch_all(db)
     .await
@@ -74,10 +74,7 @@ pub async fn obtenir(db: &PgPool, id: i64) -> anyhow::Result<Option<Produit>> {
     .context("lecture d'un produit")
 }
 
-pub async fn creer(
-    db: impl sqlx::PgExecutor<'_>,
-    p: &NouveauProduit,
-) -> anyhow::Result<Produit> {
+pub async fn creer(db: impl sqlx::PgExecutor<'_>, p: &NouveauProduit) -> anyhow::Result<Produit> {
     sqlx::query_as!(
         Produit,
         r#"INSERT INTO produits (nom, description, prix, quantite_en_stock, image_url)
@@ -126,7 +123,10 @@ pub async fn modifier(
     m: &ModificationProduit,
 ) -> anyhow::Result<Option<Produit>> {
     let changer_image = m.image_url.is_some();
-    let image = m.image_url.as_ref().and_then(|i| i.as_ref().map(|u| u.as_str()));
+    let image = m
+        .image_url
+        .as_ref()
+        .and_then(|i| i.as_ref().map(|u| u.as_str()));
     sqlx::query_as!(
         Produit,
         r#"UPDATE produits

@@ -10,6 +10,7 @@
 //! - [`config`]: reading settings from the environment with defaults.
 //! - [`http`]: JSON error body, extractors with JSON rejections, admin bearer token,
 //!   request-id and trace layers, JSON fallbacks for unknown routes.
+//! - [`pagination`]: the page/par_page rules of every list.
 //! - [`sante`]: `/health` and `/ready`.
 //! - [`amqp`]: a RabbitMQ connection kept alive in the background.
 //! - [`db`]: creating a service's database and connecting to it.
@@ -19,5 +20,6 @@ pub mod arret;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod pagination;
 pub mod sante;
 pub mod telemetrie;

@@ -102,9 +102,9 @@ fn cle_idempotence(entetes: &HeaderMap) -> Result<Option<CleIdempotence>, Erreur
         return Ok(None);
     };
     let texte = valeur.to_str().unwrap_or("\u{0}");
-    CleIdempotence::try_from(texte).map(Some).map_err(|m| {
-        ErreurApi::Validation(Erreurs::from([("Idempotency-Key".to_owned(), m)]))
-    })
+    CleIdempotence::try_from(texte)
+        .map(Some)
+        .map_err(|m| ErreurApi::Validation(Erreurs::from([("Idempotency-Key".to_owned(), m)])))
 }
 
 fn reponse_creee(commande: Commande, rejouee: bool) -> Response {

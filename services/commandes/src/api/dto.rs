@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use socle::pagination::Pagination;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -94,15 +95,24 @@ impl TryFrom<CommandeEntrante> for DemandeCommande {
         let mut lignes = Vec::new();
         match c.produits {
             None => {
-                e.insert("produits".into(), "la liste des produits est requise".into());
+                e.insert(
+                    "produits".into(),
+                    "la liste des produits est requise".into(),
+                );
             }
             Some(l) if l.is_empty() => {
-                e.insert("produits".into(), "la commande doit contenir au moins un produit".into());
+                e.insert(
+                    "produits".into(),
+                    "la commande doit contenir au moins un produit".into(),
+                );
             }
             Some(l) if l.len() > LIGNES_MAX => {
                 e.insert(
                     "produits".into(),
-                    format!("au plus {LIGNES_MAX} lignes par commande (reçu {})", l.len()),
+                    format!(
+                        "au plus {LIGNES_MAX} lignes par commande (reçu {})",
+                        l.len()
+                    ),
                 );
             }
             Some(l) => {
@@ -158,29 +168,10 @@ pub struct ParamsListe {
     pub par_page: Option<i64>,
 }
 
-/// A validated page request.
-#[derive(Debug, Clone, Copy)]
-pub struct Pagination {
-    pub page: i64,
-    pub par_page: i64,
-}
-
 impl TryFrom<ParamsListe> for Pagination {
     type Error = Erreurs;
     fn try_from(p: ParamsListe) -> Result<Self, Erreurs> {
         let mut e = Erreurs::new();
-        let page = p.page.unwrap_or(1);
-        if !(1..=1_000_000).contains(&page) {
-            e.insert("page".into(), "la page doit être entre 1 et 1 000 000".into());
-        }
-        let par_page = p.par_page.unwrap_or(20);
-        if !(1..=100).contains(&par_page) {
-            e.insert("par_page".into(), "par_page doit être entre 1 et 100".into());
-        }
-        if e.is_empty() {
-            Ok(Pagination { page, par_page })
-        } else {
-            Err(e)
-        }
+        Pagination::lire(p.page, p.par_page, &mut e).ok_or(e)
     }
 }

@@ -6,7 +6,9 @@ use http::header::HeaderName;
 use socle::http::{Admin, Json, Path, Query};
 use uuid::Uuid;
 
-use super::dto::{Commande, Pagination, ParamsListe};
+use socle::pagination::Pagination;
+
+use super::dto::{Commande, ParamsListe};
 use super::AppState;
 use crate::depot;
 use crate::erreur::ErreurApi;
@@ -49,7 +51,7 @@ pub async fn lister(
     Query(params): Query<ParamsListe>,
 ) -> Result<Response, ErreurApi> {
     let p = Pagination::try_from(params).map_err(ErreurApi::Validation)?;
-    let (commandes, total) = depot::lister(&s.db, p.page, p.par_page).await?;
+    let (commandes, total) = depot::lister(&s.db, p).await?;
     Ok((
         [(HeaderName::from_static("x-total-count"), total.to_string())],
         Json(commandes),

@@ -1,7 +1,7 @@
 //! The HTTP API of orders and its OpenAPI document.
 
-pub mod dto;
 mod creation;
+pub mod dto;
 mod lecture;
 
 use axum::extract::FromRef;

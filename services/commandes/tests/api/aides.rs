@@ -26,7 +26,9 @@ async fn spawn_produits() -> String {
         demo: false,
         max_connexions_db: 5,
     };
-    let app = produits::Application::build(config).await.expect("produits");
+    let app = produits::Application::build(config)
+        .await
+        .expect("produits");
     let adresse = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     adresse
@@ -118,7 +120,10 @@ impl TestApp {
 /// Reads an error body and checks its shape.
 pub async fn erreur(r: Response) -> Value {
     let corps: Value = r.json().await.expect("un corps JSON d'erreur");
-    assert!(corps["erreur"].is_string(), "champ `erreur` absent : {corps}");
+    assert!(
+        corps["erreur"].is_string(),
+        "champ `erreur` absent : {corps}"
+    );
     assert!(corps["code"].is_string(), "champ `code` absent : {corps}");
     corps
 }

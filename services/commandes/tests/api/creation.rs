@@ -20,9 +20,15 @@ async fn une_commande_est_chiffree_par_le_catalogue_et_enregistree_en_attente() 
     assert_eq!(r.status(), 201);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let texte = r.text().await.unwrap();
-    assert!(texte.contains(r#""total":100.10"#), "total exact attendu : {texte}");
+    assert!(
+        texte.contains(r#""total":100.10"#),
+        "total exact attendu : {texte}"
+    );
     let c: Value = serde_json::from_str(&texte).unwrap();
-    assert_eq!(location, format!("/api/commandes/{}", c["reference"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/api/commandes/{}", c["reference"].as_str().unwrap())
+    );
     assert!(c["id_commande"].is_i64());
     assert_eq!(c["statut"], "en_attente");
     assert_eq!(c["email"], "client@example.com");
@@ -84,24 +90,38 @@ async fn une_adresse_e_mail_invalide_est_refusee_sans_rien_enregistrer() {
     let app = spawn_app().await;
     let p = app.produit("Lampe", "10.00", 10).await;
     let r = app
-        .commander(&json!({"email": "pas-une-adresse", "produits": [{"produit_id": p, "quantite": 1}]}))
+        .commander(
+            &json!({"email": "pas-une-adresse", "produits": [{"produit_id": p, "quantite": 1}]}),
+        )
         .await;
     assert_eq!(r.status(), 422);
     let e = erreur(r).await;
-    assert!(e["champs"]["email"].as_str().unwrap().contains("pas-une-adresse"));
+    assert!(e["champs"]["email"]
+        .as_str()
+        .unwrap()
+        .contains("pas-une-adresse"));
     assert_eq!(app.nombre_de_commandes().await, 0);
 }
 
 #[tokio::test]
 async fn une_commande_sans_ligne_ou_avec_plus_de_50_lignes_est_refusee() {
     let app = spawn_app().await;
-    let r = app.commander(&json!({"email": "a@example.com", "produits": []})).await;
+    let r = app
+        .commander(&json!({"email": "a@example.com", "produits": []}))
+        .await;
     assert_eq!(r.status(), 422);
     assert!(erreur(r).await["champs"]["produits"].is_string());
-    let lignes: Vec<Value> = (1..=51).map(|i| json!({"produit_id": i, "quantite": 1})).collect();
-    let r = app.commander(&json!({"email": "a@example.com", "produits": lignes})).await;
+    let lignes: Vec<Value> = (1..=51)
+        .map(|i| json!({"produit_id": i, "quantite": 1}))
+        .collect();
+    let r = app
+        .commander(&json!({"email": "a@example.com", "produits": lignes}))
+        .await;
     assert_eq!(r.status(), 422);
-    assert!(erreur(r).await["champs"]["produits"].as_str().unwrap().contains("50"));
+    assert!(erreur(r).await["champs"]["produits"]
+        .as_str()
+        .unwrap()
+        .contains("50"));
     let r = app.commander(&json!({"email": "a@example.com"})).await;
     assert_eq!(r.status(), 422);
     assert_eq!(app.nombre_de_commandes().await, 0);
@@ -113,7 +133,9 @@ async fn une_quantite_hors_de_1_a_1000_est_refusee_en_nommant_la_ligne() {
     let p = app.produit("Lampe", "10.00", 10).await;
     for q in [0, -1, 1001] {
         let r = app
-            .commander(&json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": q}]}))
+            .commander(
+                &json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": q}]}),
+            )
             .await;
         assert_eq!(r.status(), 422, "quantité {q}");
         assert!(erreur(r).await["champs"]["produits[0].quantite"].is_string());
@@ -142,7 +164,9 @@ async fn un_catalogue_injoignable_donne_un_503_sans_rien_enregistrer() {
     // Nothing listens on port 1.
     let app = spawn_app_avec_produits("http://127.0.0.1:1").await;
     let r = app
-        .commander(&json!({"email": "a@example.com", "produits": [{"produit_id": 1, "quantite": 1}]}))
+        .commander(
+            &json!({"email": "a@example.com", "produits": [{"produit_id": 1, "quantite": 1}]}),
+        )
         .await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().contains_key("retry-after"));

@@ -27,17 +27,28 @@ async fn les_reponses_reelles_suivent_la_spec_openapi() {
     let p = app.produit("Lampe", "10.00", 10).await;
 
     let r = app
-        .commander(&json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": 1}]}))
+        .commander(
+            &json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": 1}]}),
+        )
         .await;
     assert_eq!(r.status(), 201);
     let creee: Value = r.json().await.unwrap();
     verifier_spec(&spec, "/api/commandes", "post", 201, &creee);
 
     let r = app.commander(&json!({"email": "x"})).await;
-    verifier_spec(&spec, "/api/commandes", "post", 422, &r.json().await.unwrap());
+    verifier_spec(
+        &spec,
+        "/api/commandes",
+        "post",
+        422,
+        &r.json().await.unwrap(),
+    );
 
     let lue: Value = app
-        .get(&format!("/api/commandes/{}", creee["reference"].as_str().unwrap()))
+        .get(&format!(
+            "/api/commandes/{}",
+            creee["reference"].as_str().unwrap()
+        ))
         .send()
         .await
         .unwrap()

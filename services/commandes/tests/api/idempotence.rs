@@ -28,10 +28,9 @@ async fn des_post_simultanes_avec_la_meme_cle_ne_font_qu_une_commande() {
     let app = spawn_app().await;
     let p = app.produit("Lampe", "10.00", 10).await;
     let corps = json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": 1}]});
-    let reponses = futures::future::join_all(
-        (0..10).map(|_| app.commander_avec_cle("double-clic", &corps)),
-    )
-    .await;
+    let reponses =
+        futures::future::join_all((0..10).map(|_| app.commander_avec_cle("double-clic", &corps)))
+            .await;
     let mut references = std::collections::HashSet::new();
     for r in reponses {
         assert_eq!(r.status(), 201);

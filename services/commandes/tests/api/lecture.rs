@@ -9,13 +9,18 @@ async fn une_commande_se_lit_par_sa_reference() {
     let app = spawn_app().await;
     let p = app.produit("Lampe", "12.35", 10).await;
     let creee: Value = app
-        .commander(&json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": 2}]}))
+        .commander(
+            &json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": 2}]}),
+        )
         .await
         .json()
         .await
         .unwrap();
     let r = app
-        .get(&format!("/api/commandes/{}", creee["reference"].as_str().unwrap()))
+        .get(&format!(
+            "/api/commandes/{}",
+            creee["reference"].as_str().unwrap()
+        ))
         .send()
         .await
         .unwrap();

@@ -5,6 +5,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use socle::pagination::Pagination;
+
 use crate::depot::Filtre;
 use crate::domaine::{champ, requis, Erreurs, ModificationProduit, NouveauProduit};
 
@@ -52,17 +54,19 @@ impl TryFrom<ProduitEntrant> for NouveauProduit {
             None => Some(None),
         };
         match (nom, description, prix, stock, image_url) {
-            (Some(nom), Some(description), Some(prix), Some(quantite_en_stock), Some(image_url))
-                if e.is_empty() =>
-            {
-                Ok(NouveauProduit {
-                    nom,
-                    description,
-                    prix,
-                    quantite_en_stock,
-                    image_url,
-                })
-            }
+            (
+                Some(nom),
+                Some(description),
+                Some(prix),
+                Some(quantite_en_stock),
+                Some(image_url),
+            ) if e.is_empty() => Ok(NouveauProduit {
+                nom,
+                description,
+                prix,
+                quantite_en_stock,
+                image_url,
+            }),
             _ => Err(e),
         }
     }
@@ -129,28 +133,12 @@ pub struct ParamsListe {
     pub ids: Option<String>,
 }
 
-pub const PAR_PAGE_DEFAUT: i64 = 20;
-pub const PAR_PAGE_MAX: i64 = 100;
-
 impl TryFrom<ParamsListe> for Filtre {
     type Error = Erreurs;
     fn try_from(p: ParamsListe) -> Result<Self, Erreurs> {
         let mut e = Erreurs::new();
-        let page = p.page.unwrap_or(1);
-        if page < 1 || page > 1_000_000 {
-            e.insert("page".into(), "la page doit être entre 1 et 1 000 000".into());
-        }
-        let par_page = p.par_page.unwrap_or(PAR_PAGE_DEFAUT);
-        if !(1..=PAR_PAGE_MAX).contains(&par_page) {
-            e.insert(
-                "par_page".into(),
-                format!("par_page doit être entre 1 et {PAR_PAGE_MAX}"),
-            );
-        }
-        let recherche = p
-            .q
-            .map(|q| q.trim().to_owned())
-            .filter(|q| !q.is_empty());
+        let pagination = Pagination::lire(p.page, p.par_page, &mut e);
+        let recherche = p.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
         if recherche.as_ref().is_some_and(|q| q.chars().count() > 200) {
             e.insert("q".into(), "la recherche dépasse 200 caractères".into());
         }
@@ -174,15 +162,13 @@ impl TryFrom<ParamsListe> for Filtre {
                 }
             }
         };
-        if e.is_empty() {
-            Ok(Filtre {
+        match pagination {
+            Some(pagination) if e.is_empty() => Ok(Filtre {
                 recherche,
                 ids,
-                page,
-                par_page,
-            })
-        } else {
-            Err(e)
+                pagination,
+            }),
+            _ => Err(e),
         }
     }
 }
@@ -194,8 +180,8 @@ impl Filtre {
             "{}|{:?}|{}|{}",
             self.recherche.as_deref().unwrap_or(""),
             self.ids,
-            self.page,
-            self.par_page
+            self.pagination.page,
+            self.pagination.par_page
         )
     }
 }

@@ -47,7 +47,10 @@ pub async fn lister(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             ),
-            (header::HeaderName::from_static("x-total-count"), page.total.into()),
+            (
+                header::HeaderName::from_static("x-total-count"),
+                page.total.into(),
+            ),
         ],
         page.json,
     )

@@ -36,10 +36,14 @@ pub async fn spawn_app_avec(reglage: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = config_de_test();
     reglage(&mut config);
     let database_url = config.database_url.clone();
-    let app = Application::build(config).await.expect("build de l'application");
+    let app = Application::build(config)
+        .await
+        .expect("build de l'application");
     let adresse = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let db = sqlx::PgPool::connect(&database_url).await.expect("pool de test");
+    let db = sqlx::PgPool::connect(&database_url)
+        .await
+        .expect("pool de test");
     TestApp {
         adresse,
         client: Client::new(),
@@ -96,7 +100,10 @@ pub fn produit_valide() -> Value {
 /// Reads an error body and checks its shape.
 pub async fn erreur(r: Response) -> Value {
     let corps: Value = r.json().await.expect("un corps JSON d'erreur");
-    assert!(corps["erreur"].is_string(), "champ `erreur` absent : {corps}");
+    assert!(
+        corps["erreur"].is_string(),
+        "champ `erreur` absent : {corps}"
+    );
     assert!(corps["code"].is_string(), "champ `code` absent : {corps}");
     corps
 }

@@ -31,7 +31,14 @@ async fn les_reponses_reelles_suivent_la_spec_openapi() {
     let cree: Value = r.json().await.unwrap();
     verifier(&spec, "/api/produits", "post", 201, &cree);
 
-    let liste: Value = app.get("/api/produits").send().await.unwrap().json().await.unwrap();
+    let liste: Value = app
+        .get("/api/produits")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     verifier(&spec, "/api/produits", "get", 200, &liste);
 
     let un: Value = app
@@ -45,10 +52,22 @@ async fn les_reponses_reelles_suivent_la_spec_openapi() {
     verifier(&spec, "/api/produits/{id}", "get", 200, &un);
 
     let r = app.get("/api/produits/987654").send().await.unwrap();
-    verifier(&spec, "/api/produits/{id}", "get", 404, &r.json().await.unwrap());
+    verifier(
+        &spec,
+        "/api/produits/{id}",
+        "get",
+        404,
+        &r.json().await.unwrap(),
+    );
 
     let r = app.creer(&json!({"nom": ""})).await;
-    verifier(&spec, "/api/produits", "post", 422, &r.json().await.unwrap());
+    verifier(
+        &spec,
+        "/api/produits",
+        "post",
+        422,
+        &r.json().await.unwrap(),
+    );
 
     let r = app
         .admin(Method::PATCH, &format!("/api/produits/{}", cree["id"]))
@@ -56,7 +75,13 @@ async fn les_reponses_reelles_suivent_la_spec_openapi() {
         .send()
         .await
         .unwrap();
-    verifier(&spec, "/api/produits/{id}", "patch", 200, &r.json().await.unwrap());
+    verifier(
+        &spec,
+        "/api/produits/{id}",
+        "patch",
+        200,
+        &r.json().await.unwrap(),
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,14 @@ async fn creer_un_produit_repond_201_avec_son_adresse() {
     assert_eq!(location, format!("/api/produits/{}", p["id"]));
     assert_eq!(p["nom"], "Lampe de bureau");
     assert_eq!(p["image_url"], "/images/produits/lampe.svg");
-    let relu: Value = app.get(&location).send().await.unwrap().json().await.unwrap();
+    let relu: Value = app
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(relu["prix"], p["prix"]);
 }
 
@@ -52,7 +59,9 @@ async fn ecrire_sans_jeton_ou_avec_un_mauvais_jeton_donne_un_401() {
 async fn une_creation_invalide_nomme_chaque_champ_fautif_et_ne_stocke_rien() {
     let app = spawn_app().await;
     let r = app
-        .creer(&json!({"nom": "  ", "prix": 1.005, "quantite_en_stock": -1, "image_url": "ftp://x"}))
+        .creer(
+            &json!({"nom": "  ", "prix": 1.005, "quantite_en_stock": -1, "image_url": "ftp://x"}),
+        )
         .await;
     assert_eq!(r.status(), 422);
     let e = erreur(r).await;
@@ -248,13 +257,27 @@ async fn supprimer_repond_204_puis_le_produit_est_introuvable() {
 async fn une_ecriture_est_visible_aussitot_dans_la_liste() {
     let app = spawn_app().await;
     let p = app.creer_produit("Lampe", "10.00", 5).await;
-    let avant: Vec<Value> = app.get("/api/produits").send().await.unwrap().json().await.unwrap();
+    let avant: Vec<Value> = app
+        .get("/api/produits")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(avant.len(), 1);
     app.admin(Method::PATCH, &format!("/api/produits/{}", p["id"]))
         .json(&json!({"nom": "Lampe renommée"}))
         .send()
         .await
         .unwrap();
-    let apres: Vec<Value> = app.get("/api/produits").send().await.unwrap().json().await.unwrap();
+    let apres: Vec<Value> = app
+        .get("/api/produits")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(apres[0]["nom"], "Lampe renommée");
 }

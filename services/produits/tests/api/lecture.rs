@@ -132,7 +132,14 @@ async fn une_modification_faite_hors_du_service_apparait_dans_la_liste() {
     // must evict this instance's cached page.
     let app = spawn_app().await;
     let p = app.creer_produit("Lampe", "10.00", 5).await;
-    let avant: Vec<Value> = app.get("/api/produits").send().await.unwrap().json().await.unwrap();
+    let avant: Vec<Value> = app
+        .get("/api/produits")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(avant[0]["quantite_en_stock"], 5);
     sqlx::query("UPDATE produits SET quantite_en_stock = 2 WHERE id = $1")
         .bind(p["id"].as_i64().unwrap())
@@ -141,7 +148,14 @@ async fn une_modification_faite_hors_du_service_apparait_dans_la_liste() {
         .unwrap();
     let mut vu = Value::Null;
     for _ in 0..100 {
-        let liste: Vec<Value> = app.get("/api/produits").send().await.unwrap().json().await.unwrap();
+        let liste: Vec<Value> = app
+            .get("/api/produits")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         vu = liste[0]["quantite_en_stock"].clone();
         if vu == 2 {
             break;

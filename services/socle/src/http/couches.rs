@@ -83,4 +83,3 @@ fn panique_en_500(detail: Box<dyn Any + Send + 'static>) -> Response {
         CorpsErreur::new("interne", "erreur interne"),
     )
 }
-

@@ -1,0 +1,167 @@
+//! PostgreSQL and RabbitMQ on this machine: reachable, or started when installed.
+
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::{executer, existe};
+
+pub const PG_URL: &str = "postgres://postgres@127.0.0.1:5432";
+
+pub fn port_ouvert(port: u16) -> bool {
+    let adresse = SocketAddr::from(([127, 0, 0, 1], port));
+    TcpStream::connect_timeout(&adresse, Duration::from_millis(300)).is_ok()
+}
+
+pub fn attendre_port(port: u16, delai: Duration) -> anyhow::Result<()> {
+    let debut = Instant::now();
+    while !port_ouvert(port) {
+        anyhow::ensure!(debut.elapsed() < delai, "le port {port} ne s'ouvre pas");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
+/// What this run started and must stop.
+#[derive(Default)]
+pub struct Demarres {
+    postgres: Option<String>,
+    rabbitmq: bool,
+}
+
+impl Demarres {
+    pub fn arreter(&mut self) {
+        if let Some(version) = self.postgres.take() {
+            println!("→ arrêt de PostgreSQL");
+            let _ = Command::new("pg_ctlcluster")
+                .args(["--skip-systemctl-redirect", &version, "main", "stop"])
+                .status();
+        }
+        if std::mem::take(&mut self.rabbitmq) {
+            println!("→ arrêt de RabbitMQ");
+            let _ = Command::new("rabbitmqctl").args(["-q", "stop"]).status();
+        }
+    }
+}
+
+/// Makes sure PostgreSQL (5432) and RabbitMQ (5672) answer, starting them if installed.
+pub fn assurer_services(demarres: &mut Demarres) -> anyhow::Result<()> {
+    if port_ouvert(5432) {
+        println!("✓ PostgreSQL répond sur 127.0.0.1:5432");
+    } else {
+        anyhow::ensure!(
+            existe("pg_ctlcluster"),
+            "PostgreSQL n'est pas installé : lancez `cargo xtask setup`"
+        );
+        let version = std::fs::read_dir("/etc/postgresql")
+            .context("/etc/postgresql")?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .max()
+            .context("aucun cluster PostgreSQL")?;
+        println!("→ démarrage de PostgreSQL {version}");
+        executer(Command::new("pg_ctlcluster").args([
+            "--skip-systemctl-redirect",
+            &version,
+            "main",
+            "start",
+        ]))?;
+        attendre_port(5432, Duration::from_secs(30))?;
+        demarres.postgres = Some(version);
+    }
+    if port_ouvert(5672) {
+        println!("✓ RabbitMQ répond sur 127.0.0.1:5672");
+    } else {
+        anyhow::ensure!(
+            existe("rabbitmq-server") || std::path::Path::new("/usr/sbin/rabbitmq-server").exists(),
+            "RabbitMQ n'est pas installé : lancez `cargo xtask setup`"
+        );
+        println!("→ démarrage de RabbitMQ (quelques secondes)");
+        executer(Command::new("rabbitmq-server").arg("-detached"))?;
+        demarres.rabbitmq = true;
+        let debut = Instant::now();
+        while !Command::new("rabbitmqctl")
+            .args(["-q", "await_startup", "--timeout", "1"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            anyhow::ensure!(
+                debut.elapsed() < Duration::from_secs(90),
+                "RabbitMQ ne démarre pas"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        attendre_port(5672, Duration::from_secs(30))?;
+    }
+    Ok(())
+}
+
+/// The management UI on :15672 with the seed's login `user`/`password` (dev only).
+pub fn preparer_interface_rabbitmq() -> anyhow::Result<()> {
+    let actifs = Command::new("rabbitmq-plugins")
+        .args(["list", "-e", "-m", "-q"])
+        .output()
+        .context("rabbitmq-plugins")?;
+    if !String::from_utf8_lossy(&actifs.stdout).contains("rabbitmq_management") {
+        println!("→ activation de l'interface de gestion RabbitMQ");
+        executer(Command::new("rabbitmq-plugins").args(["enable", "-q", "rabbitmq_management"]))?;
+    }
+    let utilisateurs = Command::new("rabbitmqctl")
+        .args(["-q", "list_users"])
+        .output()
+        .context("rabbitmqctl list_users")?;
+    let existe = String::from_utf8_lossy(&utilisateurs.stdout)
+        .lines()
+        .any(|l| l.split_whitespace().next() == Some("user"));
+    if !existe {
+        println!("→ création de l'utilisateur RabbitMQ user/password");
+        executer(Command::new("rabbitmqctl").args(["-q", "add_user", "user", "password"]))?;
+    }
+    executer(Command::new("rabbitmqctl").args(["-q", "set_user_tags", "user", "administrator"]))?;
+    executer(Command::new("rabbitmqctl").args([
+        "-q",
+        "set_permissions",
+        "-p",
+        "/",
+        "user",
+        ".*",
+        ".*",
+        ".*",
+    ]))?;
+    Ok(())
+}
+
+/// Runs SQL on the maintenance database with psql.
+pub fn psql(sql: &str) -> anyhow::Result<String> {
+    let sortie = Command::new("psql")
+        .args([
+            &format!("{PG_URL}/postgres"),
+            "-qtAX",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ])
+        .output()
+        .context("psql")?;
+    anyhow::ensure!(
+        sortie.status.success(),
+        "psql a échoué : {}",
+        String::from_utf8_lossy(&sortie.stderr)
+    );
+    Ok(String::from_utf8_lossy(&sortie.stdout).into_owned())
+}
+
+/// Drops every database whose name starts with `prefixe`.
+pub fn supprimer_bases(prefixe: &str) -> anyhow::Result<usize> {
+    let noms = psql(&format!(
+        "SELECT datname FROM pg_database WHERE datname LIKE '{prefixe}%'"
+    ))?;
+    let mut n = 0;
+    for nom in noms.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        psql(&format!("DROP DATABASE IF EXISTS \"{nom}\" WITH (FORCE)"))?;
+        n += 1;
+    }
+    Ok(n)
+}

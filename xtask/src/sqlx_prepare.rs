@@ -1,0 +1,64 @@
+//! `cargo xtask sqlx-prepare`: regenerates each service's `.sqlx/` query data.
+//!
+//! The services build offline (`SQLX_OFFLINE=true` in `.cargo/config.toml`) from the
+//! committed `.sqlx/`. After changing a query or a migration, this applies the migrations to
+//! a scratch database and recompiles the crate online with `SQLX_OFFLINE_DIR` set, which makes
+//! the sqlx macros write their data there (what `cargo sqlx prepare` does, without sqlx-cli).
+
+use std::process::Command;
+
+use crate::infra::{self, Demarres, PG_URL};
+use crate::{executer, racine};
+
+/// Crates with compile-checked queries.
+const CRATES: &[&str] = &["produits", "commandes"];
+
+pub fn preparer() -> anyhow::Result<()> {
+    let mut demarres = Demarres::default();
+    let resultat = (|| {
+        infra::assurer_services(&mut demarres)?;
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        for krate in CRATES {
+            let dossier = racine().join("services").join(krate);
+            let base = format!("sqlx_prepare_{krate}");
+            infra::psql(&format!("DROP DATABASE IF EXISTS {base} WITH (FORCE)"))?;
+            infra::psql(&format!("CREATE DATABASE {base}"))?;
+            let url = format!("{PG_URL}/{base}");
+            let mut migrations: Vec<_> = std::fs::read_dir(dossier.join("migrations"))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .collect();
+            migrations.sort();
+            for m in &migrations {
+                executer(
+                    Command::new("psql")
+                        .args([&url, "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+                        .arg(m),
+                )?;
+            }
+            let donnees = dossier.join(".sqlx");
+            let _ = std::fs::remove_dir_all(&donnees);
+            std::fs::create_dir_all(&donnees)?;
+            // Force the macros to run again.
+            executer(
+                Command::new(&cargo)
+                    .current_dir(racine())
+                    .args(["clean", "-p", krate]),
+            )?;
+            executer(
+                Command::new(&cargo)
+                    .current_dir(racine())
+                    .args(["check", "--tests", "-p", krate])
+                    .env("SQLX_OFFLINE", "false")
+                    .env("DATABASE_URL", &url)
+                    .env("SQLX_OFFLINE_DIR", &donnees),
+            )?;
+            infra::psql(&format!("DROP DATABASE IF EXISTS {base} WITH (FORCE)"))?;
+            let n = std::fs::read_dir(&donnees)?.count();
+            println!("✓ {krate} : {n} requêtes dans {}", donnees.display());
+        }
+        Ok(())
+    })();
+    demarres.arreter();
+    resultat
+}

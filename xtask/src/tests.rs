@@ -1,0 +1,96 @@
+//! `cargo xtask test`: what CI runs, ending with one summary line.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::infra::{self, Demarres};
+use crate::installation::{self, outil_python};
+use crate::{executer, racine};
+
+pub fn test() -> anyhow::Result<()> {
+    installation::setup()?;
+    let mut demarres = Demarres::default();
+    let resultat = (|| {
+        infra::assurer_services(&mut demarres)?;
+        let anciennes = infra::supprimer_bases("test_")?;
+        if anciennes > 0 {
+            println!("✓ {anciennes} bases de test d'un run précédent supprimées");
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+
+        println!("→ cargo fmt --check");
+        executer(
+            Command::new(&cargo)
+                .current_dir(racine())
+                .args(["fmt", "--all", "--", "--check"]),
+        )?;
+        println!("→ cargo clippy -D warnings");
+        executer(Command::new(&cargo).current_dir(racine()).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        println!("→ docker-compose config -q (spécification Compose, sans moteur Docker)");
+        executer(
+            Command::new(outil_python("docker-compose"))
+                .current_dir(racine())
+                .args(["-f", "docker-compose.yml", "config", "-q"]),
+        )?;
+
+        println!("→ cargo test");
+        let bilan = cargo_test(&cargo)?;
+        infra::supprimer_bases("test_")?;
+        println!(
+            "xtask: {} passed, {} failed, {} skipped",
+            bilan.reussis, bilan.echoues, bilan.ignores
+        );
+        anyhow::ensure!(bilan.ok && bilan.echoues == 0, "des tests ont échoué");
+        anyhow::ensure!(bilan.reussis > 0, "aucun test n'a tourné");
+        Ok(())
+    })();
+    demarres.arreter();
+    resultat
+}
+
+#[derive(Default)]
+struct Bilan {
+    reussis: u64,
+    echoues: u64,
+    ignores: u64,
+    ok: bool,
+}
+
+/// Runs the workspace's tests, echoing their output and adding up each binary's
+/// `test result:` line.
+fn cargo_test(cargo: &str) -> anyhow::Result<Bilan> {
+    let mut enfant = Command::new(cargo)
+        .current_dir(racine())
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut bilan = Bilan::default();
+    let sortie = enfant.stdout.take().expect("stdout piped");
+    for ligne in BufReader::new(sortie).lines() {
+        let ligne = ligne?;
+        println!("{ligne}");
+        if let Some(reste) = ligne.strip_prefix("test result: ") {
+            for morceau in reste.split(['.', ';']) {
+                let mots: Vec<&str> = morceau.split_whitespace().collect();
+                if let [n, quoi] = mots.as_slice() {
+                    let n: u64 = n.parse().unwrap_or(0);
+                    match *quoi {
+                        "passed" => bilan.reussis += n,
+                        "failed" => bilan.echoues += n,
+                        "ignored" => bilan.ignores += n,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    bilan.ok = enfant.wait()?.success();
+    Ok(bilan)
+}
