@@ -57,8 +57,18 @@ fn catalogue(duree: u32, connexions: u32) -> anyhow::Result<()> {
         .read_to_vec()
         .context("lecture du catalogue")?;
     println!("→ catalogue de démo : {} octets de JSON", json.len());
-    demarrer_plafond(json)?;
+    let fichier = std::env::temp_dir().join("boutique-321-plafond.json");
+    std::fs::write(&fichier, &json)?;
+    enfants.lancer(
+        "plafond",
+        Command::new(binaires.join("plafond"))
+            .arg(PORT_PLAFOND.to_string())
+            .arg("/api/produits")
+            .arg(&fichier)
+            .arg("12"),
+    )?;
     let url_plafond = format!("http://127.0.0.1:{PORT_PLAFOND}/api/produits");
+    attendre_http(&url_plafond, Duration::from_secs(10))?;
 
     // Warm both up (connections, caches) before measuring.
     wrk(&url_service, 2, connexions)?;
@@ -99,43 +109,6 @@ fn verdict(ok: bool) -> &'static str {
     } else {
         "✗"
     }
-}
-
-/// The ceiling: a bare axum handler answering the same bytes from memory, on its own
-/// two-thread runtime like the service's.
-fn demarrer_plafond(json: Vec<u8>) -> anyhow::Result<()> {
-    let corps = axum::body::Bytes::from(json);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    std::thread::spawn(move || {
-        runtime.block_on(async move {
-            let app = axum::Router::new().route(
-                "/api/produits",
-                axum::routing::get(move || {
-                    let corps = corps.clone();
-                    async move {
-                        (
-                            [
-                                ("content-type", "application/json"),
-                                ("x-total-count", "12"),
-                            ],
-                            corps,
-                        )
-                    }
-                }),
-            );
-            let ecoute = tokio::net::TcpListener::bind(("127.0.0.1", PORT_PLAFOND))
-                .await
-                .expect("port du plafond");
-            axum::serve(ecoute, app).await.expect("plafond");
-        });
-    });
-    attendre_http(
-        &format!("http://127.0.0.1:{PORT_PLAFOND}/api/produits"),
-        Duration::from_secs(10),
-    )
 }
 
 pub struct Mesure {

@@ -49,6 +49,8 @@ pub fn construire(release: bool) -> anyhow::Result<std::path::PathBuf> {
     for s in services() {
         cmd.args(["-p", s.nom]);
     }
+    // The benchmark ceiling is built alongside, with the same profile.
+    cmd.args(["-p", "xtask", "--bin", "plafond"]);
     executer(&mut cmd)?;
     let cible = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
