@@ -108,7 +108,7 @@ pub fn preparer_interface_rabbitmq() -> anyhow::Result<()> {
         executer(Command::new("rabbitmq-plugins").args(["enable", "-q", "rabbitmq_management"]))?;
     }
     let utilisateurs = Command::new("rabbitmqctl")
-        .args(["-q", "list_users"])
+        .args(["--silent", "list_users"])
         .output()
         .context("rabbitmqctl list_users")?;
     let existe = String::from_utf8_lossy(&utilisateurs.stdout)
