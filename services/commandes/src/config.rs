@@ -18,6 +18,10 @@ pub struct Config {
     pub produits_url: String,
     pub delai_produits: Duration,
     pub max_connexions_db: u32,
+    /// Prefix of every exchange and queue name (empty in production; unique per test).
+    pub prefixe_broker: String,
+    /// Stock outcomes handled at once (the consumer's prefetch).
+    pub prefetch: u16,
 }
 
 impl std::fmt::Debug for Config {
@@ -47,6 +51,8 @@ impl Config {
             produits_url: texte("PRODUITS_URL", "http://127.0.0.1:8081"),
             delai_produits: Duration::from_millis(valeur("PRODUITS_TIMEOUT_MS", 3000)?),
             max_connexions_db: valeur("DB_MAX_CONNECTIONS", 10)?,
+            prefixe_broker: texte("BROKER_PREFIX", ""),
+            prefetch: valeur("PREFETCH", 32)?,
         })
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use rust_decimal::Decimal;
 use socle::pagination::Pagination;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::api::dto::{Commande, Ligne, Statut};
@@ -114,7 +114,7 @@ struct LigneLue {
 }
 
 /// Attaches their lines to order headers, in one query.
-async fn completer(db: &PgPool, entetes: Vec<Entete>) -> anyhow::Result<Vec<Commande>> {
+async fn completer(conn: &mut PgConnection, entetes: Vec<Entete>) -> anyhow::Result<Vec<Commande>> {
     let ids: Vec<i64> = entetes.iter().map(|e| e.id).collect();
     let lignes = sqlx::query_as!(
         LigneLue,
@@ -122,7 +122,7 @@ async fn completer(db: &PgPool, entetes: Vec<Entete>) -> anyhow::Result<Vec<Comm
            FROM lignes_commande WHERE commande_id = ANY($1) ORDER BY commande_id, produit_id"#,
         &ids
     )
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await
     .context("lecture des lignes de commande")?;
     let mut par_commande: HashMap<i64, Vec<Ligne>> = HashMap::new();
@@ -151,18 +151,27 @@ async fn completer(db: &PgPool, entetes: Vec<Entete>) -> anyhow::Result<Vec<Comm
 }
 
 pub async fn par_reference(db: &PgPool, reference: Uuid) -> anyhow::Result<Option<Commande>> {
+    let mut conn = db.acquire().await.context("connexion à la base")?;
+    par_reference_tx(&mut conn, reference).await
+}
+
+/// [`par_reference`] on a given connection (inside a transaction).
+pub async fn par_reference_tx(
+    conn: &mut PgConnection,
+    reference: Uuid,
+) -> anyhow::Result<Option<Commande>> {
     let entete = sqlx::query_as!(
         Entete,
         r#"SELECT id, reference, email, statut AS "statut: Statut", total, cree_le, modifie_le
            FROM commandes WHERE reference = $1"#,
         reference
     )
-    .fetch_optional(db)
+    .fetch_optional(&mut *conn)
     .await
     .context("lecture d'une commande")?;
     match entete {
         None => Ok(None),
-        Some(e) => Ok(completer(db, vec![e]).await?.pop()),
+        Some(e) => Ok(completer(conn, vec![e]).await?.pop()),
     }
 }
 
@@ -182,5 +191,6 @@ pub async fn lister(db: &PgPool, p: Pagination) -> anyhow::Result<(Vec<Commande>
     .fetch_all(db)
     .await
     .context("lecture des commandes")?;
-    Ok((completer(db, entetes).await?, total))
+    let mut conn = db.acquire().await.context("connexion à la base")?;
+    Ok((completer(&mut conn, entetes).await?, total))
 }

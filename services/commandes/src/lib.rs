@@ -7,6 +7,8 @@
 //! - [`domaine`]: parsed types (`Email`, `Quantite`, `DemandeCommande`) and the total.
 //! - [`catalogue`]: the HTTP client that prices lines from produits.
 //! - [`depot`]: compile-checked SQL.
+//! - [`saga`]: the events commandes publishes, and the `commandes_statut` consumer that
+//!   confirms or cancels orders.
 //! - [`erreur`]: the service's error type and its HTTP mapping.
 
 pub mod api;
@@ -15,6 +17,7 @@ pub mod config;
 pub mod depot;
 pub mod domaine;
 pub mod erreur;
+pub mod saga;
 pub mod startup;
 
 pub use config::Config;

@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 use axum::Router;
-use socle::amqp::Broker;
+use contrats::noms::{Topologie, COMMANDES_STATUT};
+use socle::amqp::{Broker, OptionsConsommateur};
 use socle::http::{avec_couches, JetonAdmin};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -12,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use crate::api::{self, AppState};
 use crate::catalogue::ClientProduits;
 use crate::config::Config;
+use crate::saga;
 
 /// Migrations of this service, embedded in the binary and run at start-up.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -38,6 +40,27 @@ impl Application {
         let arret = CancellationToken::new();
         let taches = TaskTracker::new();
         let broker = Broker::demarrer(config.amqp_url.clone(), arret.clone());
+        let topologie = Topologie::new(config.prefixe_broker.as_str());
+        taches.spawn(socle::outbox::relayer(
+            db.clone(),
+            broker.clone(),
+            topologie.clone(),
+            arret.clone(),
+        ));
+        taches.spawn(socle::amqp::consommer(
+            broker.clone(),
+            topologie,
+            COMMANDES_STATUT,
+            OptionsConsommateur {
+                prefetch: config.prefetch,
+                ..Default::default()
+            },
+            arret.clone(),
+            {
+                let db = db.clone();
+                move |message| saga::traiter(db.clone(), message)
+            },
+        ));
         let etat = AppState {
             db: db.clone(),
             produits: ClientProduits::new(&config.produits_url, config.delai_produits)?,

@@ -1,11 +1,15 @@
-//! The contract between the services of Boutique 321: broker names and event payloads.
+//! The contract between the services of Boutique 321: broker names, event payloads, and how
+//! money is shown.
 //!
 //! Every exchange, queue, routing key and event field is spelled here once, so a producer
 //! and its consumers cannot drift apart.
 //!
 //! # Layout
-//! - [`noms`]: exchange, queue and routing-key names (the seed's `commandes` exchange).
+//! - [`noms`]: exchange, queue and routing-key names (the seed's `commandes` exchange), and
+//!   [`noms::Topologie`], which may prefix them for isolated tests.
 //! - [`evenements`]: JSON payloads published on the `commandes` exchange.
+//! - [`chf`]: formatting an amount as Swiss francs.
 
+pub mod chf;
 pub mod evenements;
 pub mod noms;

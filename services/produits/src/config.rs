@@ -16,6 +16,10 @@ pub struct Config {
     /// Load the demo catalogue into an empty database.
     pub demo: bool,
     pub max_connexions_db: u32,
+    /// Prefix of every exchange and queue name (empty in production; unique per test).
+    pub prefixe_broker: String,
+    /// Stock reservations handled at once (the consumer's prefetch).
+    pub prefetch: u16,
 }
 
 impl std::fmt::Debug for Config {
@@ -49,6 +53,8 @@ impl Config {
             admin_token: texte("ADMIN_TOKEN", ADMIN_TOKEN_DEV),
             demo: booleen("DEMO_DATA", false),
             max_connexions_db: valeur("DB_MAX_CONNECTIONS", 10)?,
+            prefixe_broker: texte("BROKER_PREFIX", ""),
+            prefetch: valeur("PREFETCH", 32)?,
         })
     }
 }

@@ -8,6 +8,7 @@
 //! - [`depot`]: compile-checked SQL.
 //! - [`cache`]: catalogue pages kept as JSON, invalidated by writes and `NOTIFY`.
 //! - [`demo`]: the demo catalogue.
+//! - [`reservation`]: the `stock_update` consumer — reserves stock for new orders, once.
 //! - [`erreur`]: the service's error type and its HTTP mapping.
 
 pub mod api;
@@ -17,6 +18,7 @@ pub mod demo;
 pub mod depot;
 pub mod domaine;
 pub mod erreur;
+pub mod reservation;
 pub mod startup;
 
 pub use config::Config;

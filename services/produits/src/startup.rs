@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use socle::amqp::Broker;
+use contrats::noms::{Topologie, STOCK_UPDATE};
+use socle::amqp::{Broker, OptionsConsommateur};
 use socle::http::{avec_couches, JetonAdmin};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -14,7 +15,7 @@ use tokio_util::task::TaskTracker;
 use crate::api::{self, AppState};
 use crate::cache::{self, CacheCatalogue};
 use crate::config::Config;
-use crate::demo;
+use crate::{demo, reservation};
 
 /// Migrations of this service, embedded in the binary and run at start-up.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -49,6 +50,28 @@ impl Application {
             db.clone(),
             cache.clone(),
             arret.clone(),
+        ));
+        let topologie = Topologie::new(config.prefixe_broker.as_str());
+        taches.spawn(socle::outbox::relayer(
+            db.clone(),
+            broker.clone(),
+            topologie.clone(),
+            arret.clone(),
+        ));
+        taches.spawn(socle::amqp::consommer(
+            broker.clone(),
+            topologie,
+            STOCK_UPDATE,
+            OptionsConsommateur {
+                prefetch: config.prefetch,
+                ..Default::default()
+            },
+            arret.clone(),
+            {
+                let db = db.clone();
+                let cache = cache.clone();
+                move |message| reservation::traiter(db.clone(), cache.clone(), message)
+            },
         ));
 
         let etat = AppState {

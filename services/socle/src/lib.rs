@@ -10,9 +10,10 @@
 //! - [`config`]: reading settings from the environment with defaults.
 //! - [`http`]: JSON error body, extractors with JSON rejections, admin bearer token,
 //!   request-id and trace layers, JSON fallbacks for unknown routes.
+//! - [`outbox`]: writing events with the change they announce, and the relay that publishes them.
 //! - [`pagination`]: the page/par_page rules of every list.
 //! - [`sante`]: `/health` and `/ready`.
-//! - [`amqp`]: a RabbitMQ connection kept alive in the background.
+//! - [`amqp`]: the RabbitMQ link, topology and consumer loop.
 //! - [`db`]: creating a service's database and connecting to it.
 
 pub mod amqp;
@@ -20,6 +21,7 @@ pub mod arret;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod outbox;
 pub mod pagination;
 pub mod sante;
 pub mod telemetrie;

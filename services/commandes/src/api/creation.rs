@@ -8,9 +8,10 @@ use socle::http::Json;
 use super::dto::{Commande, CommandeEntrante};
 use super::{AppState, BASE};
 use crate::catalogue::ErreurCatalogue;
-use crate::depot;
 use crate::domaine::{chiffrer, total, CleIdempotence, DemandeCommande, Erreurs};
 use crate::erreur::ErreurApi;
+use crate::{depot, saga};
+use contrats::noms::cles;
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -74,6 +75,15 @@ pub async fn creer(
             .await?
             .ok_or_else(|| ErreurApi::Interne(anyhow::anyhow!("commande concurrente disparue")));
     };
+    // The event is written with the order: both exist, or neither.
+    let evenement = saga::commande_nouvelle(&commande);
+    socle::outbox::ajouter(
+        &mut tx,
+        cles::COMMANDE_NOUVELLE,
+        evenement.id_evenement,
+        &evenement,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(id_commande = commande.id_commande, reference = %commande.reference, "commande enregistrée");
     Ok(reponse_creee(commande, false))

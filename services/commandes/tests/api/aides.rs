@@ -25,6 +25,8 @@ async fn spawn_produits() -> String {
         admin_token: JETON.into(),
         demo: false,
         max_connexions_db: 5,
+        prefixe_broker: format!("test.{}.", uuid::Uuid::new_v4().simple()),
+        prefetch: 32,
     };
     let app = produits::Application::build(config)
         .await
@@ -54,6 +56,8 @@ pub async fn spawn_app_avec_produits(produits_url: &str) -> TestApp {
         produits_url: produits_url.into(),
         delai_produits: Duration::from_secs(2),
         max_connexions_db: 5,
+        prefixe_broker: format!("test.{}.", uuid::Uuid::new_v4().simple()),
+        prefetch: 32,
     };
     let app = Application::build(config).await.expect("commandes");
     let adresse = format!("http://127.0.0.1:{}", app.port());

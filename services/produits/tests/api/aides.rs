@@ -22,6 +22,8 @@ pub fn config_de_test() -> Config {
         admin_token: JETON.into(),
         demo: false,
         max_connexions_db: 5,
+        prefixe_broker: format!("test.{}.", uuid::Uuid::new_v4().simple()),
+        prefetch: 32,
     }
 }
 

@@ -1,4 +1,4 @@
-//! A RabbitMQ connection kept alive in the background.
+//! The RabbitMQ connection, kept alive in the background.
 //!
 //! Services must start and answer `/health` while the broker is down (an order accepted then
 //! is published later), so the connection is made and remade by a task with backoff, and

@@ -1,0 +1,17 @@
+//! The mail worker: consumes order outcomes and sends one email per outcome.
+//!
+//! # Layout
+//! - [`config`]: settings from the environment.
+//! - [`startup`]: [`startup::Application`] — migrate, consume, health probes, stop gracefully.
+//! - [`notification`]: the `mail_notifier` handler (dedupe, send, record).
+//! - [`gabarits`]: French HTML + text rendering (minijinja, templates in `templates/`).
+//! - [`envoi`]: SMTP with lettre.
+
+pub mod config;
+pub mod envoi;
+pub mod gabarits;
+pub mod notification;
+pub mod startup;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,181 @@
+//! The transactional outbox: write an event with the change it announces, publish it later.
+//!
+//! [`ajouter`] runs inside the caller's transaction, so the event exists if and only if the
+//! change was committed. [`relayer`] publishes pending rows with publisher confirms and marks
+//! them sent only once the broker confirmed them; while the broker is down it waits and tries
+//! again, so an order accepted then is published when the broker is back. Rows are claimed
+//! with `FOR UPDATE SKIP LOCKED`, so several replicas can relay side by side. A crash between
+//! the broker's confirmation and the commit publishes a row twice: consumers are idempotent.
+//!
+//! The table (`outbox`) and its NOTIFY trigger are created by each service's migrations.
+//! The queries here are checked at run time, not by `query!`: this crate has no database of
+//! its own to check them against; every service's integration tests run them for real.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use contrats::noms::Topologie;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use serde::Serialize;
+use sqlx::postgres::PgListener;
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::amqp::{declarer_topologie, proprietes_json, Broker};
+
+/// Rows published per round trip.
+const LOT: i64 = 256;
+
+/// Records `evenement` for publication under `routing_key`, in the caller's transaction.
+pub async fn ajouter<T: Serialize>(
+    conn: &mut PgConnection,
+    routing_key: &str,
+    id_evenement: Uuid,
+    evenement: &T,
+) -> anyhow::Result<()> {
+    let charge = serde_json::to_string(evenement).context("sérialisation d'un événement")?;
+    sqlx::query("INSERT INTO outbox (id_evenement, routing_key, charge) VALUES ($1, $2, $3)")
+        .bind(id_evenement)
+        .bind(routing_key)
+        .bind(charge)
+        .execute(conn)
+        .await
+        .context("écriture dans l'outbox")?;
+    Ok(())
+}
+
+/// Publishes the outbox until `arret`; the batch in flight is finished first.
+pub async fn relayer(db: PgPool, broker: Broker, topologie: Topologie, arret: CancellationToken) {
+    let mut reveil = ecouteur(&db).await;
+    let mut attente = Duration::from_millis(200);
+    loop {
+        let Some(connexion) = broker.attendre_connexion(&arret).await else {
+            return;
+        };
+        let canal = async {
+            let canal = connexion.create_channel().await?;
+            canal
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            declarer_topologie(&canal, &topologie).await?;
+            anyhow::Ok(canal)
+        }
+        .await;
+        let canal = match canal {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(erreur = %e, "canal de publication impossible");
+                tokio::select! {
+                    () = arret.cancelled() => return,
+                    () = tokio::time::sleep(attente) => {}
+                }
+                attente = (attente * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        attente = Duration::from_millis(200);
+        loop {
+            match publier_un_lot(&db, &canal, &topologie).await {
+                Ok(0) => {
+                    tokio::select! {
+                        () = arret.cancelled() => {
+                            let _ = canal.close(200, "arret".into()).await;
+                            return;
+                        }
+                        () = attendre_notification(&mut reveil) => {}
+                        // A missed notification costs at most this.
+                        () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    }
+                }
+                Ok(n) => tracing::debug!(evenements = n, "événements publiés"),
+                Err(e) => {
+                    tracing::warn!(erreur = %e, "publication interrompue, nouvel essai");
+                    tokio::select! {
+                        () = arret.cancelled() => return,
+                        () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    }
+                    break;
+                }
+            }
+            if arret.is_cancelled() {
+                let _ = canal.close(200, "arret".into()).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn ecouteur(db: &PgPool) -> Option<PgListener> {
+    let mut ecouteur = PgListener::connect_with(db).await.ok()?;
+    ecouteur.listen("outbox").await.ok()?;
+    Some(ecouteur)
+}
+
+async fn attendre_notification(reveil: &mut Option<PgListener>) {
+    match reveil {
+        Some(e) => {
+            if e.recv().await.is_err() {
+                // sqlx reconnects on the next call; avoid a hot loop meanwhile.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LigneOutbox {
+    id: i64,
+    id_evenement: Uuid,
+    routing_key: String,
+    charge: String,
+}
+
+/// Publishes up to [`LOT`] pending rows; returns how many.
+async fn publier_un_lot(
+    db: &PgPool,
+    canal: &lapin::Channel,
+    topologie: &Topologie,
+) -> anyhow::Result<usize> {
+    let mut tx = db.begin().await.context("transaction de l'outbox")?;
+    let lignes: Vec<LigneOutbox> = sqlx::query_as(
+        r#"SELECT id, id_evenement, routing_key, charge FROM outbox
+           WHERE publie_le IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"#,
+    )
+    .bind(LOT)
+    .fetch_all(&mut *tx)
+    .await
+    .context("lecture de l'outbox")?;
+    if lignes.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
+    }
+    let exchange = topologie.exchange();
+    let mut confirmations = Vec::with_capacity(lignes.len());
+    for l in &lignes {
+        let confirmation = canal
+            .basic_publish(
+                exchange.as_str().into(),
+                l.routing_key.as_str().into(),
+                BasicPublishOptions::default(),
+                l.charge.as_bytes(),
+                proprietes_json(&l.id_evenement.to_string()),
+            )
+            .await
+            .context("publication")?;
+        confirmations.push(confirmation);
+    }
+    for c in confirmations {
+        let confirmation = c.await.context("confirmation du broker")?;
+        anyhow::ensure!(confirmation.is_ack(), "le broker a refusé un événement");
+    }
+    let ids: Vec<i64> = lignes.iter().map(|l| l.id).collect();
+    sqlx::query("UPDATE outbox SET publie_le = now() WHERE id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await
+        .context("marquage des événements publiés")?;
+    tx.commit().await.context("validation de l'outbox")?;
+    Ok(lignes.len())
+}
