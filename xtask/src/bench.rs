@@ -36,6 +36,12 @@ pub fn bench(quoi: Quoi, duree: u32, connexions: u32) -> anyhow::Result<()> {
 
 fn catalogue(duree: u32, connexions: u32) -> anyhow::Result<()> {
     let binaires = construire(true)?;
+    // The ceiling, with the same profile (a separate build: `--bin` would narrow the other).
+    crate::executer(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(crate::racine())
+            .args(["build", "--release", "-p", "xtask", "--bin", "plafond"]),
+    )?;
     infra::supprimer_bases("bench_")?;
     let mut enfants = Enfants::default();
     let pid = enfants.lancer(

@@ -165,3 +165,28 @@ pub fn supprimer_bases(prefixe: &str) -> anyhow::Result<usize> {
     }
     Ok(n)
 }
+
+/// Starts maildev (SMTP on `smtp`, web inbox and API on `web`) unless something already
+/// listens on `smtp`.
+pub fn assurer_maildev(
+    enfants: &mut crate::processus::Enfants,
+    smtp: u16,
+    web: u16,
+) -> anyhow::Result<()> {
+    if port_ouvert(smtp) {
+        println!("✓ un serveur SMTP répond déjà sur {smtp}");
+        return Ok(());
+    }
+    println!("→ démarrage de maildev (SMTP {smtp}, boîte {web})");
+    enfants.lancer(
+        "maildev",
+        Command::new(crate::installation::outil_npm("maildev"))
+            .args(["-s", &smtp.to_string(), "-w", &web.to_string()])
+            .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"])
+            .stdout(std::process::Stdio::null()),
+    )?;
+    crate::processus::attendre_http(
+        &format!("http://127.0.0.1:{web}/api/healthz"),
+        Duration::from_secs(30),
+    )
+}

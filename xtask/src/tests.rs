@@ -5,7 +5,12 @@ use std::process::{Command, Stdio};
 
 use crate::infra::{self, Demarres};
 use crate::installation::{self, outil_python};
+use crate::processus::Enfants;
 use crate::{executer, racine};
+
+/// The tests' own SMTP catcher, apart from the one `up` runs on 1025/8025.
+const PORT_SMTP_TEST: u16 = 11025;
+const PORT_BOITE_TEST: u16 = 18025;
 
 pub fn test() -> anyhow::Result<()> {
     installation::setup()?;
@@ -40,8 +45,13 @@ pub fn test() -> anyhow::Result<()> {
                 .args(["-f", "docker-compose.yml", "config", "-q"]),
         )?;
 
+        // The SMTP catcher the pipeline tests send to and read from.
+        let mut enfants = Enfants::default();
+        infra::assurer_maildev(&mut enfants, PORT_SMTP_TEST, PORT_BOITE_TEST)?;
+
         println!("→ cargo test");
         let bilan = cargo_test(&cargo)?;
+        enfants.arreter();
         infra::supprimer_bases("test_")?;
         println!(
             "xtask: {} passed, {} failed, {} skipped",
@@ -69,6 +79,11 @@ fn cargo_test(cargo: &str) -> anyhow::Result<Bilan> {
     let mut enfant = Command::new(cargo)
         .current_dir(racine())
         .args(["test", "--workspace", "--no-fail-fast"])
+        .env("TEST_SMTP_PORT", PORT_SMTP_TEST.to_string())
+        .env(
+            "TEST_MAILDEV_URL",
+            format!("http://127.0.0.1:{PORT_BOITE_TEST}"),
+        )
         .stdout(Stdio::piped())
         .spawn()?;
     let mut bilan = Bilan::default();

@@ -4,6 +4,11 @@
 //! # Layout
 //! - [`base_de_test`]: a fresh, unique database URL per test.
 //! - [`verifier_spec`]: validates a response body against the spec's schema.
+//! - [`proxy`]: a TCP proxy a test can cut, to simulate a network failure.
+//! - [`boite_mail`]: the SMTP catcher (maildev) tests send to and read from.
+
+pub mod boite_mail;
+pub mod proxy;
 
 use serde_json::Value;
 

@@ -1,0 +1,464 @@
+//! A whole shop backend for one test: produits, commandes and the mail worker in-process,
+//! fresh databases, broker names of its own, and a cuttable proxy in front of RabbitMQ (per
+//! service) and of the SMTP catcher.
+
+use std::time::{Duration, Instant};
+
+use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use serde_json::{json, Value};
+use testaide::proxy::Proxy;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const JETON: &str = "jeton-de-test";
+/// Generous: CI machines are busy, and a timeout here is a failure.
+pub const DELAI: Duration = Duration::from_secs(60);
+
+/// One running service and how to stop it.
+struct EnMarche {
+    arret: CancellationToken,
+    tache: JoinHandle<anyhow::Result<()>>,
+}
+
+impl EnMarche {
+    async fn arreter(self) {
+        self.arret.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.tache).await;
+    }
+}
+
+/// A test's own channel; the connection lives as long as it.
+pub struct Canal {
+    _connexion: Connection,
+    canal: lapin::Channel,
+}
+
+impl std::ops::Deref for Canal {
+    type Target = lapin::Channel;
+    fn deref(&self) -> &lapin::Channel {
+        &self.canal
+    }
+}
+
+pub struct Boutique {
+    pub prefixe: String,
+    pub client: reqwest::Client,
+    pub produits_url: String,
+    pub commandes_url: String,
+    port_produits: u16,
+    port_commandes: u16,
+    db_produits: String,
+    db_commandes: String,
+    db_mail: String,
+    /// Per service, its link to RabbitMQ.
+    pub broker_produits: Proxy,
+    pub broker_commandes: Proxy,
+    pub broker_mail: Proxy,
+    pub smtp: Proxy,
+    produits: Option<EnMarche>,
+    commandes: Option<EnMarche>,
+    mail: Option<EnMarche>,
+    /// Failed sends before the mail worker dead-letters a message.
+    pub tentatives_mail: u32,
+}
+
+fn amqp(proxy: &Proxy) -> String {
+    format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port())
+}
+
+fn lancer<F>(app: F, arret: CancellationToken) -> EnMarche
+where
+    F: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    EnMarche {
+        arret,
+        tache: tokio::spawn(app),
+    }
+}
+
+impl Boutique {
+    pub async fn demarrer() -> Boutique {
+        Self::demarrer_avec(5).await
+    }
+
+    pub async fn demarrer_avec(tentatives_mail: u32) -> Boutique {
+        if std::env::var("TEST_LOG").is_ok() {
+            socle::telemetrie::init("info,sqlx=warn");
+        }
+        let broker = "127.0.0.1:5672";
+        let mut b = Boutique {
+            prefixe: format!("test.{}.", uuid::Uuid::new_v4().simple()),
+            client: reqwest::Client::new(),
+            produits_url: String::new(),
+            commandes_url: String::new(),
+            port_produits: 0,
+            port_commandes: 0,
+            db_produits: testaide::base_de_test("produits"),
+            db_commandes: testaide::base_de_test("commandes"),
+            db_mail: testaide::base_de_test("mail"),
+            broker_produits: Proxy::demarrer(broker).await,
+            broker_commandes: Proxy::demarrer(broker).await,
+            broker_mail: Proxy::demarrer(broker).await,
+            smtp: Proxy::demarrer(&format!("127.0.0.1:{}", testaide::boite_mail::port_smtp()))
+                .await,
+            produits: None,
+            commandes: None,
+            mail: None,
+            tentatives_mail,
+        };
+        b.demarrer_produits().await;
+        b.demarrer_commandes().await;
+        b.demarrer_mail().await;
+        b
+    }
+
+    pub async fn demarrer_produits(&mut self) {
+        let config = produits::Config {
+            host: "127.0.0.1".into(),
+            port: self.port_produits,
+            database_url: self.db_produits.clone(),
+            amqp_url: amqp(&self.broker_produits),
+            admin_token: JETON.into(),
+            demo: false,
+            max_connexions_db: 10,
+            prefixe_broker: self.prefixe.clone(),
+            prefetch: 32,
+        };
+        let app = produits::Application::build(config)
+            .await
+            .expect("produits");
+        self.port_produits = app.port();
+        self.produits_url = format!("http://127.0.0.1:{}", app.port());
+        let arret = app.jeton_arret();
+        self.produits = Some(lancer(app.run_until_stopped(), arret));
+    }
+
+    pub async fn demarrer_commandes(&mut self) {
+        let config = commandes::Config {
+            host: "127.0.0.1".into(),
+            port: self.port_commandes,
+            database_url: self.db_commandes.clone(),
+            amqp_url: amqp(&self.broker_commandes),
+            admin_token: JETON.into(),
+            produits_url: self.produits_url.clone(),
+            delai_produits: Duration::from_secs(10),
+            max_connexions_db: 10,
+            prefixe_broker: self.prefixe.clone(),
+            prefetch: 32,
+        };
+        let app = commandes::Application::build(config)
+            .await
+            .expect("commandes");
+        self.port_commandes = app.port();
+        self.commandes_url = format!("http://127.0.0.1:{}", app.port());
+        let arret = app.jeton_arret();
+        self.commandes = Some(lancer(app.run_until_stopped(), arret));
+    }
+
+    pub async fn demarrer_mail(&mut self) {
+        let config = mail_worker::Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            database_url: self.db_mail.clone(),
+            amqp_url: amqp(&self.broker_mail),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: self.smtp.port(),
+            smtp_from: "Boutique 321 <commandes@boutique321.ch>".into(),
+            storefront_url: "http://localhost:8000".into(),
+            prefixe_broker: self.prefixe.clone(),
+            prefetch: 8,
+            tentatives_max: self.tentatives_mail,
+            delai_reessai: Duration::from_millis(200),
+        };
+        let app = mail_worker::Application::build(config)
+            .await
+            .expect("mail-worker");
+        let arret = app.jeton_arret();
+        self.mail = Some(lancer(app.run_until_stopped(), arret));
+    }
+
+    /// Stops every service gracefully (in-flight messages finish first).
+    pub async fn arreter_tout(&mut self) {
+        for s in [
+            self.mail.take(),
+            self.commandes.take(),
+            self.produits.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            s.arreter().await;
+        }
+    }
+
+    /// A crash, as the broker sees it: every link to it drops at once, unacked messages are
+    /// handed back; then the processes are gone.
+    pub async fn tuer_tout(&mut self) {
+        for p in [
+            &self.broker_produits,
+            &self.broker_commandes,
+            &self.broker_mail,
+        ] {
+            p.couper();
+        }
+        self.arreter_tout().await;
+        for p in [
+            &self.broker_produits,
+            &self.broker_commandes,
+            &self.broker_mail,
+        ] {
+            p.retablir();
+        }
+    }
+
+    pub async fn redemarrer_tout(&mut self) {
+        self.demarrer_produits().await;
+        self.demarrer_commandes().await;
+        self.demarrer_mail().await;
+    }
+
+    /// A unique address for this test.
+    pub fn adresse(&self, qui: &str) -> String {
+        format!(
+            "{qui}.{}@example.com",
+            self.prefixe.trim_matches('.').replace('.', "-")
+        )
+    }
+
+    pub async fn creer_produit(&self, nom: &str, prix: &str, stock: i64) -> i64 {
+        let r = self
+            .client
+            .post(format!("{}/api/produits", self.produits_url))
+            .bearer_auth(JETON)
+            .json(&json!({
+                "nom": nom,
+                "prix": prix.parse::<serde_json::Number>().unwrap(),
+                "quantite_en_stock": stock
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    pub async fn stock(&self, id: i64) -> i64 {
+        let p: Value = self
+            .client
+            .get(format!("{}/api/produits/{id}", self.produits_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        p["quantite_en_stock"].as_i64().unwrap()
+    }
+
+    /// Places an order; returns the created order.
+    pub async fn commander(&self, email: &str, lignes: &[(i64, i64)]) -> Value {
+        let produits: Vec<Value> = lignes
+            .iter()
+            .map(|(id, q)| json!({"produit_id": id, "quantite": q}))
+            .collect();
+        let r = self
+            .client
+            .post(format!("{}/api/commandes", self.commandes_url))
+            .json(&json!({"email": email, "produits": produits}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            201,
+            "commande refusée : {}",
+            r.text().await.unwrap()
+        );
+        r.json().await.unwrap()
+    }
+
+    pub async fn commande(&self, reference: &str) -> Value {
+        self.client
+            .get(format!("{}/api/commandes/{reference}", self.commandes_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until the order leaves `en_attente`; returns its final status.
+    pub async fn statut_final(&self, reference: &str) -> String {
+        let debut = Instant::now();
+        loop {
+            let c = self.commande(reference).await;
+            let statut = c["statut"].as_str().unwrap().to_owned();
+            if statut != "en_attente" {
+                return statut;
+            }
+            assert!(
+                debut.elapsed() < DELAI,
+                "la commande {reference} reste en attente"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for `n` emails to `adresse`, then makes sure no extra one follows.
+    pub async fn emails_exactement(&self, adresse: &str, n: usize) -> Vec<Value> {
+        let debut = Instant::now();
+        loop {
+            let recus = testaide::boite_mail::emails_pour(adresse).await;
+            assert!(
+                recus.len() <= n,
+                "{} courriels pour {adresse}, {n} attendus",
+                recus.len()
+            );
+            if recus.len() == n {
+                break;
+            }
+            assert!(
+                debut.elapsed() < DELAI,
+                "{} courriels pour {adresse} au lieu de {n}",
+                recus.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let recus = testaide::boite_mail::emails_pour(adresse).await;
+        assert_eq!(recus.len(), n, "courriel en double pour {adresse}");
+        recus
+    }
+
+    /// Like [`Self::emails_exactement`] with `n = 1`, for many addresses at once.
+    pub async fn un_email_chacun(&self, adresses: &[String]) {
+        let compter = |tous: Vec<Value>| {
+            let mut compte: std::collections::HashMap<String, usize> = Default::default();
+            for e in tous {
+                for a in e["to"].as_array().into_iter().flatten() {
+                    if let Some(a) = a["address"].as_str() {
+                        *compte.entry(a.to_owned()).or_default() += 1;
+                    }
+                }
+            }
+            compte
+        };
+        let debut = Instant::now();
+        loop {
+            let compte = compter(testaide::boite_mail::tous_les_emails().await);
+            let recus = adresses.iter().filter(|a| compte.contains_key(*a)).count();
+            if recus == adresses.len() {
+                break;
+            }
+            assert!(
+                debut.elapsed() < DELAI,
+                "{recus} destinataires sur {} ont reçu leur courriel",
+                adresses.len()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let compte = compter(testaide::boite_mail::tous_les_emails().await);
+        for a in adresses {
+            assert_eq!(compte.get(a), Some(&1), "courriels pour {a}");
+        }
+    }
+
+    /// A channel on the real broker, with this test's topology declared.
+    pub async fn canal(&self) -> Canal {
+        let connexion = Connection::connect(&testaide::broker(), ConnectionProperties::default())
+            .await
+            .expect("connexion de test à RabbitMQ");
+        let canal = connexion.create_channel().await.unwrap();
+        canal
+            .confirm_select(lapin::options::ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        socle::amqp::declarer_topologie(&canal, &self.topologie())
+            .await
+            .unwrap();
+        Canal {
+            _connexion: connexion,
+            canal,
+        }
+    }
+
+    pub fn topologie(&self) -> contrats::noms::Topologie {
+        contrats::noms::Topologie::new(self.prefixe.as_str())
+    }
+
+    /// Publishes raw bytes on the `commandes` exchange (as a producer would).
+    pub async fn publier(&self, canal: &lapin::Channel, routing_key: &str, corps: &[u8]) {
+        canal
+            .basic_publish(
+                self.topologie().exchange().into(),
+                routing_key.into(),
+                BasicPublishOptions::default(),
+                corps,
+                BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+
+    /// Publishes raw bytes straight into a queue (default exchange).
+    pub async fn deposer(&self, canal: &lapin::Channel, file: &str, corps: &[u8]) {
+        canal
+            .basic_publish(
+                "".into(),
+                file.into(),
+                BasicPublishOptions::default(),
+                corps,
+                BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+
+    /// Waits for a message in `file` and takes it.
+    pub async fn prendre(&self, canal: &lapin::Channel, file: &str) -> Vec<u8> {
+        let debut = Instant::now();
+        loop {
+            if let Some(m) = canal
+                .basic_get(file.into(), BasicGetOptions { no_ack: true })
+                .await
+                .unwrap()
+            {
+                return m.delivery.data.clone();
+            }
+            assert!(debut.elapsed() < DELAI, "rien dans {file}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Messages ready in `file` right now.
+    pub async fn compter(&self, canal: &lapin::Channel, file: &str) -> u32 {
+        canal
+            .queue_declare(
+                file.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap()
+            .message_count()
+    }
+
+    pub async fn db_commandes(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.db_commandes).await.unwrap()
+    }
+
+    pub async fn db_produits(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.db_produits).await.unwrap()
+    }
+}

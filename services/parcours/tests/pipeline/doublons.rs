@@ -1,0 +1,101 @@
+//! Redelivered and republished events change nothing twice.
+
+use std::time::Duration;
+
+use contrats::noms::{cles, MAIL_NOTIFIER, STOCK_UPDATE};
+
+use crate::boutique::Boutique;
+
+async fn charge(db: &sqlx::PgPool, routing_key: &str) -> String {
+    sqlx::query_scalar("SELECT charge FROM outbox WHERE routing_key = $1 LIMIT 1")
+        .bind(routing_key)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn la_meme_commande_nouvelle_publiee_deux_fois_ne_decremente_qu_une_fois() {
+    let b = Boutique::demarrer().await;
+    let p = b.creer_produit("Sac Aletsch", "129.00", 10).await;
+    let email = b.adresse("double");
+    let c = b.commander(&email, &[(p, 3)]).await;
+    assert_eq!(
+        b.statut_final(c["reference"].as_str().unwrap()).await,
+        "confirmee"
+    );
+    let nouvelle = charge(&b.db_commandes().await, cles::COMMANDE_NOUVELLE).await;
+
+    // The very same event (same id_evenement) arrives twice more.
+    let canal = b.canal().await;
+    b.publier(&canal, cles::COMMANDE_NOUVELLE, nouvelle.as_bytes())
+        .await;
+    b.publier(&canal, cles::COMMANDE_NOUVELLE, nouvelle.as_bytes())
+        .await;
+    let file = b.topologie().file(STOCK_UPDATE);
+    while b.compter(&canal, &file).await > 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    assert_eq!(b.stock(p).await, 7);
+    let traites: i64 = sqlx::query_scalar("SELECT count(*) FROM evenements_traites")
+        .fetch_one(&b.db_produits().await)
+        .await
+        .unwrap();
+    assert_eq!(traites, 1);
+    b.emails_exactement(&email, 1).await;
+}
+
+#[tokio::test]
+async fn la_meme_confirmation_publiee_deux_fois_n_envoie_qu_un_courriel() {
+    let b = Boutique::demarrer().await;
+    let p = b.creer_produit("Souris", "59.90", 10).await;
+    let email = b.adresse("redite");
+    let c = b.commander(&email, &[(p, 1)]).await;
+    assert_eq!(
+        b.statut_final(c["reference"].as_str().unwrap()).await,
+        "confirmee"
+    );
+    b.emails_exactement(&email, 1).await;
+    let confirmee = charge(&b.db_commandes().await, cles::COMMANDE_CONFIRMEE).await;
+
+    let canal = b.canal().await;
+    b.publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())
+        .await;
+    b.publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())
+        .await;
+    let file = b.topologie().file(MAIL_NOTIFIER);
+    while b.compter(&canal, &file).await > 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    b.emails_exactement(&email, 1).await;
+}
+
+#[tokio::test]
+async fn un_resultat_de_stock_en_retard_ne_change_pas_une_commande_terminee() {
+    let b = Boutique::demarrer().await;
+    let p = b.creer_produit("Clavier", "149.50", 10).await;
+    let email = b.adresse("tardif");
+    let c = b.commander(&email, &[(p, 1)]).await;
+    let reference = c["reference"].as_str().unwrap();
+    assert_eq!(b.statut_final(reference).await, "confirmee");
+
+    // A refusal for the same order arrives late (a replayed or forged event).
+    let tardif = serde_json::json!({
+        "id_evenement": uuid::Uuid::new_v4(),
+        "id_evenement_commande": uuid::Uuid::new_v4(),
+        "id_commande": c["id_commande"],
+        "reference": reference,
+        "manquants": [],
+        "timestamp": "2026-01-01T00:00:00Z"
+    });
+    let canal = b.canal().await;
+    b.publier(&canal, cles::STOCK_REFUSE, tardif.to_string().as_bytes())
+        .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    assert_eq!(b.commande(reference).await["statut"], "confirmee");
+    b.emails_exactement(&email, 1).await;
+}

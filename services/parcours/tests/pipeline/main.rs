@@ -1,0 +1,8 @@
+//! The order pipeline end to end: real PostgreSQL, RabbitMQ and SMTP catcher (maildev).
+
+mod boutique;
+mod concurrence;
+mod doublons;
+mod pannes;
+mod poison;
+mod saga;
