@@ -13,12 +13,38 @@ use crate::processus::{attendre_http, rss_max_kio, Enfants};
 pub enum Quoi {
     /// GET /api/produits on produits vs a bare axum handler serving the same JSON.
     Catalogue,
+    /// Orders end to end: POST → stock reserved → status final → email accepted by SMTP.
+    Pipeline,
 }
 
 const PORT_SERVICE: u16 = 18181;
 const PORT_PLAFOND: u16 = 18182;
 
 pub fn bench(quoi: Quoi, duree: u32, connexions: u32) -> anyhow::Result<()> {
+    // The load generator must not be a debug build competing for the same two cores.
+    if cfg!(debug_assertions) {
+        let quoi = match quoi {
+            Quoi::Catalogue => "catalogue",
+            Quoi::Pipeline => "pipeline",
+        };
+        println!("→ xtask en release pour la mesure");
+        return crate::executer(
+            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .current_dir(crate::racine())
+                .args([
+                    "run",
+                    "--quiet",
+                    "--release",
+                    "-p",
+                    "xtask",
+                    "--bin",
+                    "xtask",
+                    "--",
+                ])
+                .args(["bench", quoi, "--duree", &duree.to_string()])
+                .args(["--connexions", &connexions.to_string()]),
+        );
+    }
     anyhow::ensure!(
         crate::existe("wrk"),
         "wrk manque : lancez `cargo xtask setup`"
@@ -28,6 +54,7 @@ pub fn bench(quoi: Quoi, duree: u32, connexions: u32) -> anyhow::Result<()> {
         infra::assurer_services(&mut demarres)?;
         match quoi {
             Quoi::Catalogue => catalogue(duree, connexions),
+            Quoi::Pipeline => crate::bench_pipeline::pipeline(duree, connexions),
         }
     })();
     demarres.arreter();
@@ -109,7 +136,7 @@ fn catalogue(duree: u32, connexions: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn verdict(ok: bool) -> &'static str {
+pub fn verdict(ok: bool) -> &'static str {
     if ok {
         "✓"
     } else {

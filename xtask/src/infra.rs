@@ -134,9 +134,14 @@ pub fn preparer_interface_rabbitmq() -> anyhow::Result<()> {
 
 /// Runs SQL on the maintenance database with psql.
 pub fn psql(sql: &str) -> anyhow::Result<String> {
+    psql_sur("postgres", sql)
+}
+
+/// Runs SQL on database `base` with psql; returns the unaligned output.
+pub fn psql_sur(base: &str, sql: &str) -> anyhow::Result<String> {
     let sortie = Command::new("psql")
         .args([
-            &format!("{PG_URL}/postgres"),
+            &format!("{PG_URL}/{base}"),
             "-qtAX",
             "-v",
             "ON_ERROR_STOP=1",

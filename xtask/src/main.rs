@@ -7,9 +7,11 @@
 //! - [`lancement`]: `up` — the whole backend, with every URL printed.
 //! - [`tests`]: `test` — what CI runs.
 //! - [`bench`]: `bench catalogue` — load numbers against a ceiling.
+//! - [`bench_pipeline`]: `bench pipeline` — orders per second end to end, latencies, memory.
 //! - [`sqlx_prepare`]: regenerates the committed `.sqlx/` query data.
 
 mod bench;
+mod bench_pipeline;
 mod infra;
 mod installation;
 mod lancement;

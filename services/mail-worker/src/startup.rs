@@ -31,7 +31,7 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         socle::db::creer_si_absente(&config.database_url).await?;
-        let db = socle::db::pool(&config.database_url, 5).await?;
+        let db = socle::db::pool(&config.database_url, config.max_connexions_db).await?;
         MIGRATIONS
             .run(&db)
             .await

@@ -169,6 +169,7 @@ impl Boutique {
             storefront_url: "http://localhost:8000".into(),
             prefixe_broker: self.prefixe.clone(),
             prefetch: 8,
+            max_connexions_db: 10,
             tentatives_max: self.tentatives_mail,
             delai_reessai: Duration::from_millis(200),
         };

@@ -1,0 +1,247 @@
+//! `cargo xtask bench pipeline`: orders end to end on release builds, all on this machine.
+//!
+//! Phase 1 (throughput): `clients` threads post orders as fast as they can for `duree`
+//! seconds; orders/s end to end = orders / (first POST → last email accepted by SMTP, as
+//! recorded by the mail worker). Phase 2 (latency): the same at a steady 200 orders/s; POST
+//! p50/p99 client-side. Time to `confirmee` comes from the order's own timestamps. Each
+//! service's peak RSS is read from /proc.
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::bench::verdict;
+use crate::infra::{self, psql_sur, PG_URL};
+use crate::lancement::construire;
+use crate::processus::{attendre_http, rss_max_kio, Enfants};
+
+const JETON: &str = "jeton-bench";
+const SMTP: u16 = 21025;
+const BOITE: u16 = 28025;
+
+struct Service {
+    nom: &'static str,
+    pid: u32,
+}
+
+pub fn pipeline(duree: u32, clients: u32) -> anyhow::Result<()> {
+    let binaires = construire(true)?;
+    infra::supprimer_bases("bench_")?;
+    let prefixe = format!("bench.{}.", std::process::id());
+    let mut enfants = Enfants::default();
+    infra::assurer_maildev(&mut enfants, SMTP, BOITE)?;
+    let amqp = "amqp://guest:guest@127.0.0.1:5672/%2f";
+    let mut services = Vec::new();
+    for (nom, port, env) in [
+        (
+            "produits",
+            18281u16,
+            vec![("DATABASE_URL", format!("{PG_URL}/bench_produits"))],
+        ),
+        (
+            "commandes",
+            18282,
+            vec![
+                ("DATABASE_URL", format!("{PG_URL}/bench_commandes")),
+                ("PRODUITS_URL", "http://127.0.0.1:18281".into()),
+            ],
+        ),
+        (
+            "mail-worker",
+            18283,
+            vec![
+                ("DATABASE_URL", format!("{PG_URL}/bench_mail")),
+                ("SMTP_PORT", SMTP.to_string()),
+            ],
+        ),
+    ] {
+        let pid = enfants.lancer(
+            nom,
+            Command::new(binaires.join(nom))
+                .env("PORT", port.to_string())
+                .env("AMQP_URL", amqp)
+                .env("BROKER_PREFIX", &prefixe)
+                .env("ADMIN_TOKEN", JETON)
+                .env("RUST_LOG", "warn")
+                .envs(env),
+        )?;
+        attendre_http(
+            &format!("http://127.0.0.1:{port}/health"),
+            Duration::from_secs(60),
+        )?;
+        services.push(Service { nom, pid });
+    }
+    let id = creer_produit()?;
+
+    println!("→ phase 1 : débit, {clients} clients, {duree} s");
+    let debut = Instant::now();
+    let (n1, _) = charger(id, clients, duree, None)?;
+    let fin_envoi = debut.elapsed();
+    let fin = attendre_emails(n1, Duration::from_secs(300))?;
+    let debit = n1 as f64 / fin.as_secs_f64();
+    println!(
+        "   {n1} commandes postées en {:.1} s, toutes notifiées en {:.1} s",
+        fin_envoi.as_secs_f64(),
+        fin.as_secs_f64()
+    );
+
+    println!("→ phase 2 : 200 commandes/s pendant {duree} s");
+    psql_sur(
+        "bench_commandes",
+        "UPDATE commandes SET cle_idempotence = cle_idempotence",
+    )?;
+    let deja = n1;
+    let (n2, latences) = charger(id, clients.min(32), duree, Some(200.0))?;
+    attendre_emails(deja + n2, Duration::from_secs(300))?;
+    let (p50, p99) = percentiles(latences);
+    let confirmation = psql_sur(
+        "bench_commandes",
+        &format!(
+            "SELECT round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM modifie_le - cree_le))::numeric, 1) || ' ' || \
+                    round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM modifie_le - cree_le))::numeric, 1) \
+             FROM (SELECT * FROM commandes ORDER BY id OFFSET {deja}) AS phase2"
+        ),
+    )?;
+    let mut confirmation = confirmation.split_whitespace();
+    let (c50, c99) = (
+        confirmation.next().unwrap_or("?").to_owned(),
+        confirmation.next().unwrap_or("?").to_owned(),
+    );
+    let rss: Vec<(String, f64)> = services
+        .iter()
+        .map(|s| {
+            (
+                s.nom.to_owned(),
+                rss_max_kio(s.pid).unwrap_or(0) as f64 / 1024.0,
+            )
+        })
+        .collect();
+    enfants.arreter();
+    infra::supprimer_bases("bench_")?;
+
+    println!();
+    println!("bench pipeline — release, tout sur cette machine à 2 cœurs (PostgreSQL, RabbitMQ, maildev, 3 services, clients)");
+    println!("débit de bout en bout : {debit:.0} commandes/s ({n1} commandes, {clients} clients) (objectif ≥ 500) {}", verdict(debit >= 500.0));
+    println!("à 200 commandes/s ({n2} commandes) : POST p50 {p50:.1} ms, p99 {p99:.1} ms (objectif p99 < 25) {}", verdict(p99 < 25.0));
+    println!("temps jusqu'au statut final : p50 {c50} ms, p99 {c99} ms");
+    for (nom, mo) in rss {
+        println!("RSS max {nom} : {mo:.1} Mo");
+    }
+    Ok(())
+}
+
+fn creer_produit() -> anyhow::Result<i64> {
+    let mut r = ureq::post("http://127.0.0.1:18281/api/produits")
+        .header("Authorization", &format!("Bearer {JETON}"))
+        .header("Content-Type", "application/json")
+        .send(r#"{"nom": "Article de charge", "prix": 12.50, "quantite_en_stock": 100000000}"#)?;
+    let corps = r.body_mut().read_to_string()?;
+    let debut = corps.find("\"id\":").context("id du produit")? + 5;
+    let fin = corps[debut..].find(',').context("id du produit")? + debut;
+    Ok(corps[debut..fin].trim().parse()?)
+}
+
+/// Posts orders from `clients` threads for `duree` seconds, as fast as possible or at
+/// `cadence` orders/s in all; returns how many and each POST's latency.
+fn charger(
+    produit: i64,
+    clients: u32,
+    duree: u32,
+    cadence: Option<f64>,
+) -> anyhow::Result<(usize, Vec<Duration>)> {
+    let latences = Arc::new(Mutex::new(Vec::new()));
+    let erreurs = Arc::new(Mutex::new(0usize));
+    let debut = Instant::now();
+    let fin = debut + Duration::from_secs(duree.into());
+    let fils: Vec<_> = (0..clients)
+        .map(|c| {
+            let latences = latences.clone();
+            let erreurs = erreurs.clone();
+            std::thread::spawn(move || {
+                let agent = ureq::Agent::new_with_defaults();
+                let corps = format!(
+                    r#"{{"email": "client{c}@example.com", "produits": [{{"produit_id": {produit}, "quantite": 1}}]}}"#
+                );
+                let intervalle = cadence.map(|r| Duration::from_secs_f64(clients as f64 / r));
+                let mut k = 0u32;
+                loop {
+                    if let Some(i) = intervalle {
+                        // Clients are spread over the interval so the rate is steady.
+                        let prevu = debut + i * k + i.mul_f64(c as f64 / clients as f64);
+                        if let Some(attente) = prevu.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(attente);
+                        }
+                    }
+                    if Instant::now() >= fin {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let r = agent
+                        .post("http://127.0.0.1:18282/api/commandes")
+                        .header("Content-Type", "application/json")
+                        .send(&corps);
+                    let ecoule = t.elapsed();
+                    match r {
+                        Ok(r) if r.status() == 201 => latences.lock().unwrap().push(ecoule),
+                        _ => *erreurs.lock().unwrap() += 1,
+                    }
+                    k += 1;
+                }
+            })
+        })
+        .collect();
+    for f in fils {
+        f.join().map_err(|_| anyhow::anyhow!("client en panique"))?;
+    }
+    let erreurs = *erreurs.lock().unwrap();
+    anyhow::ensure!(
+        erreurs == 0,
+        "{erreurs} commandes refusées pendant la charge"
+    );
+    let latences = Arc::try_unwrap(latences).unwrap().into_inner().unwrap();
+    Ok((latences.len(), latences))
+}
+
+/// Waits until `n` emails are recorded as sent; returns the time from the first order to
+/// the last email.
+fn attendre_emails(n: usize, delai: Duration) -> anyhow::Result<Duration> {
+    let debut = Instant::now();
+    loop {
+        let envoyes: usize = psql_sur("bench_mail", "SELECT count(*) FROM emails_envoyes")?
+            .trim()
+            .parse()?;
+        if envoyes >= n {
+            break;
+        }
+        anyhow::ensure!(
+            debut.elapsed() < delai,
+            "{envoyes} courriels sur {n} après {delai:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Server-side clocks: first order created → last email accepted by SMTP.
+    let premier = psql_sur(
+        "bench_commandes",
+        "SELECT extract(epoch FROM min(cree_le)) FROM commandes",
+    )?;
+    let dernier = psql_sur(
+        "bench_mail",
+        "SELECT extract(epoch FROM max(envoye_le)) FROM emails_envoyes",
+    )?;
+    let secondes: f64 = dernier.trim().parse::<f64>()? - premier.trim().parse::<f64>()?;
+    Ok(Duration::from_secs_f64(secondes.max(0.001)))
+}
+
+fn percentiles(mut l: Vec<Duration>) -> (f64, f64) {
+    if l.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    l.sort();
+    let rang = |p: f64| l[((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1];
+    (
+        rang(0.50).as_secs_f64() * 1000.0,
+        rang(0.99).as_secs_f64() * 1000.0,
+    )
+}
