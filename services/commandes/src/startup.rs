@@ -1,12 +1,10 @@
 //! Building and running the service: bind, migrate, wire state, serve until stopped.
 
 use anyhow::Context;
-use axum::Router;
 use contrats::noms::{Topologie, COMMANDES_STATUT};
 use socle::amqp::{Broker, OptionsConsommateur};
-use socle::http::{avec_couches, JetonAdmin};
-use sqlx::PgPool;
-use tokio::net::TcpListener;
+use socle::http::JetonAdmin;
+use socle::serveur::{Parties, Serveur};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -18,14 +16,8 @@ use crate::saga;
 /// Migrations of this service, embedded in the binary and run at start-up.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-pub struct Application {
-    port: u16,
-    listener: TcpListener,
-    router: Router,
-    arret: CancellationToken,
-    taches: TaskTracker,
-    db: PgPool,
-}
+/// The service, bound and ready to run.
+pub struct Application(Serveur);
 
 impl Application {
     /// Creates the database if needed, migrates it, binds the port.
@@ -67,57 +59,33 @@ impl Application {
             jeton_admin: JetonAdmin::new(config.admin_token.as_str()),
         };
         let (api, spec) = api::router();
-        let router = avec_couches(
-            api.with_state(etat)
-                .merge(api::docs(spec))
-                .merge(socle::sante::router(db.clone(), broker)),
-        );
-
-        let listener = TcpListener::bind((config.host.as_str(), config.port))
-            .await
-            .with_context(|| format!("écoute sur {}:{}", config.host, config.port))?;
-        let port = listener.local_addr().context("adresse locale")?.port();
-        Ok(Application {
-            port,
-            listener,
+        let router = api
+            .with_state(etat)
+            .merge(api::docs(spec))
+            .merge(socle::sante::router(db.clone(), broker));
+        let parties = Parties {
             router,
             arret,
             taches,
             db,
-        })
+        };
+        Ok(Application(
+            Serveur::lier("commandes", &config.host, config.port, parties).await?,
+        ))
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.0.port()
     }
 
     /// A token that stops the application when cancelled (tests, embedding).
     pub fn jeton_arret(&self) -> CancellationToken {
-        self.arret.clone()
+        self.0.jeton_arret()
     }
 
-    /// Serves until Ctrl-C/SIGTERM or [`Self::jeton_arret`]; then stops accepting, lets
-    /// in-flight requests finish, stops background tasks and closes the pool.
+    /// Serves until Ctrl-C/SIGTERM or [`Self::jeton_arret`], then stops gracefully (see
+    /// [`Serveur::run_until_stopped`]).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let arret = self.arret.clone();
-        tokio::spawn({
-            let arret = arret.clone();
-            async move {
-                tokio::select! {
-                    () = socle::arret::signal() => arret.cancel(),
-                    () = arret.cancelled() => {}
-                }
-            }
-        });
-        tracing::info!(port = self.port, "commandes à l'écoute");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { arret.cancelled().await })
-            .await
-            .context("serveur HTTP")?;
-        self.taches.close();
-        self.taches.wait().await;
-        self.db.close().await;
-        tracing::info!("commandes arrêté");
-        Ok(())
+        self.0.run_until_stopped().await
     }
 }

@@ -4,11 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::Router;
 use contrats::noms::{Topologie, MAIL_NOTIFIER};
 use socle::amqp::{Broker, OptionsConsommateur};
-use sqlx::PgPool;
-use tokio::net::TcpListener;
+use socle::serveur::{Parties, Serveur};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -19,14 +17,8 @@ use crate::notification::Notificateur;
 
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-pub struct Application {
-    port: u16,
-    listener: TcpListener,
-    router: Router,
-    arret: CancellationToken,
-    taches: TaskTracker,
-    db: PgPool,
-}
+/// The service, bound and ready to run.
+pub struct Application(Serveur);
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
@@ -61,51 +53,30 @@ impl Application {
                 async move { n.traiter(message).await }
             },
         ));
-        let router = socle::http::avec_couches(socle::sante::router(db.clone(), broker));
-        let listener = TcpListener::bind((config.host.as_str(), config.port))
-            .await
-            .with_context(|| format!("écoute sur {}:{}", config.host, config.port))?;
-        let port = listener.local_addr()?.port();
-        Ok(Application {
-            port,
-            listener,
+        let router = socle::sante::router(db.clone(), broker);
+        let parties = Parties {
             router,
             arret,
             taches,
             db,
-        })
+        };
+        Ok(Application(
+            Serveur::lier("mail-worker", &config.host, config.port, parties).await?,
+        ))
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.0.port()
     }
 
+    /// A token that stops the application when cancelled (tests, embedding).
     pub fn jeton_arret(&self) -> CancellationToken {
-        self.arret.clone()
+        self.0.jeton_arret()
     }
 
-    /// Runs until Ctrl-C/SIGTERM or [`Self::jeton_arret`]; in-flight emails are finished
-    /// and acked before it returns.
+    /// Serves until Ctrl-C/SIGTERM or [`Self::jeton_arret`], then stops gracefully (see
+    /// [`Serveur::run_until_stopped`]).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let arret = self.arret.clone();
-        tokio::spawn({
-            let arret = arret.clone();
-            async move {
-                tokio::select! {
-                    () = socle::arret::signal() => arret.cancel(),
-                    () = arret.cancelled() => {}
-                }
-            }
-        });
-        tracing::info!(port = self.port, "mail-worker démarré");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { arret.cancelled().await })
-            .await
-            .context("serveur HTTP")?;
-        self.taches.close();
-        self.taches.wait().await;
-        self.db.close().await;
-        tracing::info!("mail-worker arrêté");
-        Ok(())
+        self.0.run_until_stopped().await
     }
 }

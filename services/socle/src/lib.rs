@@ -14,6 +14,7 @@
 //! - [`pagination`]: the page/par_page rules of every list.
 //! - [`sante`]: `/health` and `/ready`.
 //! - [`amqp`]: the RabbitMQ link, topology and consumer loop.
+//! - [`serveur`]: bind, serve, stop gracefully — the body of every `Application`.
 //! - [`db`]: creating a service's database and connecting to it.
 
 pub mod amqp;
@@ -24,4 +25,5 @@ pub mod http;
 pub mod outbox;
 pub mod pagination;
 pub mod sante;
+pub mod serveur;
 pub mod telemetrie;

@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::Router;
-use socle::http::{CorpsErreur, JetonAdmin};
+use socle::http::{CorpsErreur, JetonAdmin, SecuriteAdmin};
 use sqlx::PgPool;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
@@ -43,19 +42,6 @@ pub struct AppState {
     tags((name = "produits", description = "Catalogue et stock"))
 )]
 struct ApiDoc;
-
-struct SecuriteAdmin;
-
-impl Modify for SecuriteAdmin {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        if let Some(c) = openapi.components.as_mut() {
-            c.add_security_scheme(
-                "admin",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-            );
-        }
-    }
-}
 
 /// The resource routes and the document that describes them.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {

@@ -77,3 +77,19 @@ where
         }
     }
 }
+
+/// Declares the `admin` bearer scheme in an OpenAPI document (`modifiers(&SecuriteAdmin)`),
+/// for the operations marked `security(("admin" = []))`.
+pub struct SecuriteAdmin;
+
+impl utoipa::Modify for SecuriteAdmin {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "admin",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}

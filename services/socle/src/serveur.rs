@@ -1,0 +1,88 @@
+//! The running shape every service shares: an HTTP listener, background tasks, a pool, and
+//! the graceful stop that ties them together.
+
+use anyhow::Context;
+use axum::Router;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// A bound service, ready to run. Each service's `Application` wraps one.
+pub struct Serveur {
+    nom: &'static str,
+    port: u16,
+    listener: TcpListener,
+    router: Router,
+    arret: CancellationToken,
+    taches: TaskTracker,
+    db: PgPool,
+}
+
+/// What a service built before binding: its routes, the token its background tasks
+/// watch, those tasks, and its pool.
+pub struct Parties {
+    pub router: Router,
+    pub arret: CancellationToken,
+    pub taches: TaskTracker,
+    pub db: PgPool,
+}
+
+impl Serveur {
+    /// Binds `host:port` (0 picks a free port) and wraps the router in the shared layers.
+    pub async fn lier(
+        nom: &'static str,
+        host: &str,
+        port: u16,
+        p: Parties,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((host, port))
+            .await
+            .with_context(|| format!("écoute sur {host}:{port}"))?;
+        let port = listener.local_addr().context("adresse locale")?.port();
+        Ok(Serveur {
+            nom,
+            port,
+            listener,
+            router: crate::http::avec_couches(p.router),
+            arret: p.arret,
+            taches: p.taches,
+            db: p.db,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A token that stops the service when cancelled (tests, embedding).
+    pub fn jeton_arret(&self) -> CancellationToken {
+        self.arret.clone()
+    }
+
+    /// Serves until Ctrl-C/SIGTERM or [`Self::jeton_arret`]; then stops accepting, lets
+    /// in-flight requests finish, waits for background tasks (consumers finish and ack their
+    /// in-flight messages) and closes the pool.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let arret = self.arret.clone();
+        tokio::spawn({
+            let arret = arret.clone();
+            async move {
+                tokio::select! {
+                    () = crate::arret::signal() => arret.cancel(),
+                    () = arret.cancelled() => {}
+                }
+            }
+        });
+        tracing::info!(service = self.nom, port = self.port, "à l'écoute");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { arret.cancelled().await })
+            .await
+            .context("serveur HTTP")?;
+        self.taches.close();
+        self.taches.wait().await;
+        self.db.close().await;
+        tracing::info!(service = self.nom, "arrêté");
+        Ok(())
+    }
+}
