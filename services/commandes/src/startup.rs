@@ -1,6 +1,5 @@
 //! Building and running the service: bind, migrate, wire state, serve until stopped.
 
-use anyhow::Context;
 use contrats::noms::{Topologie, COMMANDES_STATUT};
 use socle::amqp::{Broker, OptionsConsommateur};
 use socle::http::JetonAdmin;
@@ -22,12 +21,8 @@ pub struct Application(Serveur);
 impl Application {
     /// Creates the database if needed, migrates it, binds the port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        socle::db::creer_si_absente(&config.database_url).await?;
-        let db = socle::db::pool(&config.database_url, config.max_connexions_db).await?;
-        MIGRATIONS
-            .run(&db)
-            .await
-            .context("migrations de la base commandes")?;
+        let db =
+            socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
 
         let arret = CancellationToken::new();
         let taches = TaskTracker::new();

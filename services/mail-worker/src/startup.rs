@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use contrats::noms::{Topologie, MAIL_NOTIFIER};
 use socle::amqp::{Broker, OptionsConsommateur};
 use socle::serveur::{Parties, Serveur};
@@ -22,12 +21,8 @@ pub struct Application(Serveur);
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        socle::db::creer_si_absente(&config.database_url).await?;
-        let db = socle::db::pool(&config.database_url, config.max_connexions_db).await?;
-        MIGRATIONS
-            .run(&db)
-            .await
-            .context("migrations de la base mail")?;
+        let db =
+            socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
         let notificateur = Arc::new(Notificateur {
             db: db.clone(),
             gabarits: Gabarits::new(&config.storefront_url)?,

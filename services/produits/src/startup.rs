@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use contrats::noms::{Topologie, STOCK_UPDATE};
 use socle::amqp::{Broker, OptionsConsommateur};
 use socle::http::JetonAdmin;
@@ -24,12 +23,8 @@ pub struct Application(Serveur);
 impl Application {
     /// Creates the database if needed, migrates it, loads demo data, binds the port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        socle::db::creer_si_absente(&config.database_url).await?;
-        let db = socle::db::pool(&config.database_url, config.max_connexions_db).await?;
-        MIGRATIONS
-            .run(&db)
-            .await
-            .context("migrations de la base produits")?;
+        let db =
+            socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
         if config.demo {
             demo::charger_si_vide(&db).await?;
         }

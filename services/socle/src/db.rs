@@ -62,3 +62,15 @@ pub async fn pool(url: &str, max: u32) -> anyhow::Result<PgPool> {
         .await
         .context("connexion à PostgreSQL")
 }
+
+/// A service's database, ready: created if missing, pooled, migrated.
+pub async fn ouvrir(
+    url: &str,
+    max: u32,
+    migrations: &sqlx::migrate::Migrator,
+) -> anyhow::Result<PgPool> {
+    creer_si_absente(url).await?;
+    let db = pool(url, max).await?;
+    migrations.run(&db).await.context("migrations")?;
+    Ok(db)
+}
