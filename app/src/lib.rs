@@ -1,6 +1,80 @@
-//! The storefront's Leptos components, shared by the server (`ssr`) and the browser (`hydrate`).
-//!
-//! Empty until the storefront issue lands; the crate exists so the workspace layout is final.
+//! The storefront's Leptos components, shared by the server (`ssr`) and the browser
+//! (`hydrate`). Pages render on the server with their data, then the WASM bundle hydrates
+//! them; browsing works before the WASM has loaded.
 //!
 //! # Layout
-//! Nothing yet.
+//! - [`api`]: the one fetch helper (reqwest on the server, gloo-net in the browser) and the
+//!   API's types.
+//! - [`panier`]: the cart — pure arithmetic, kept in localStorage in the browser.
+//! - [`pages`]: catalogue, product, cart and checkout, order, 404.
+//! - [`shell`] and [`App`]: the HTML document and the router.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod pages;
+pub mod panier;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+use pages::{Catalogue, PageCommande, PageIntrouvable, PagePanier, PageProduit};
+
+/// The whole HTML document, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="fr">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    panier::fournir();
+    // Tells tests (and curious people) that the WASM has taken over the page.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(corps) = leptos::prelude::document().body() {
+            let _ = corps.set_attribute("data-hydrate", "ok");
+        }
+    });
+    view! {
+        <Stylesheet id="style" href="/style/main.css"/>
+        <Title text="Boutique 321"/>
+        <Router>
+            <header class="entete">
+                <A href="/" attr:class="logo">"Boutique 321"</A>
+                <nav aria-label="Navigation principale">
+                    <A href="/panier" attr:class="lien-panier">
+                        "Panier "
+                        <span class="compteur" aria-label="articles dans le panier">
+                            {move || panier::utiliser().with(|p| p.nombre_d_articles())}
+                        </span>
+                    </A>
+                </nav>
+            </header>
+            <main id="contenu">
+                <Routes fallback=|| view! { <PageIntrouvable/> }>
+                    <Route path=path!("") view=Catalogue/>
+                    <Route path=path!("/produits/:id") view=PageProduit/>
+                    <Route path=path!("/panier") view=PagePanier/>
+                    <Route path=path!("/commandes/:reference") view=PageCommande/>
+                </Routes>
+            </main>
+            <footer class="pied">"Boutique 321 — projet 321 réécrit en Rust"</footer>
+        </Router>
+    }
+}

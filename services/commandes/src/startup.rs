@@ -62,7 +62,7 @@ impl Application {
             router,
             arret,
             taches,
-            db,
+            db: Some(db),
         };
         Ok(Application(
             Serveur::lier("commandes", &config.host, config.port, parties).await?,

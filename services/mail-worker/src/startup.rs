@@ -53,7 +53,7 @@ impl Application {
             router,
             arret,
             taches,
-            db,
+            db: Some(db),
         };
         Ok(Application(
             Serveur::lier("mail-worker", &config.host, config.port, parties).await?,

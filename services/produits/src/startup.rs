@@ -75,7 +75,7 @@ impl Application {
             router,
             arret,
             taches,
-            db,
+            db: Some(db),
         };
         Ok(Application(
             Serveur::lier("produits", &config.host, config.port, parties).await?,

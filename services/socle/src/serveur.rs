@@ -16,7 +16,7 @@ pub struct Serveur {
     router: Router,
     arret: CancellationToken,
     taches: TaskTracker,
-    db: PgPool,
+    db: Option<PgPool>,
 }
 
 /// What a service built before binding: its routes, the token its background tasks
@@ -25,7 +25,8 @@ pub struct Parties {
     pub router: Router,
     pub arret: CancellationToken,
     pub taches: TaskTracker,
-    pub db: PgPool,
+    /// The service's pool, closed last; `None` for a service without a database.
+    pub db: Option<PgPool>,
 }
 
 impl Serveur {
@@ -81,7 +82,9 @@ impl Serveur {
             .context("serveur HTTP")?;
         self.taches.close();
         self.taches.wait().await;
-        self.db.close().await;
+        if let Some(db) = self.db {
+            db.close().await;
+        }
         tracing::info!(service = self.nom, "arrêté");
         Ok(())
     }

@@ -1,0 +1,85 @@
+//! The storefront server: renders every page of the `app` crate with its data, and serves
+//! the WASM bundle that hydrates it, the CSS and the product images.
+//!
+//! # Layout
+//! - [`config`]: settings from the environment.
+//! - [`Application`]: build, bind, serve, stop gracefully.
+
+pub mod config;
+
+use std::sync::Arc;
+
+use app::api::ApiInterne;
+use app::{shell, App};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use socle::serveur::{Parties, Serveur};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower_http::services::ServeDir;
+
+pub use config::Config;
+
+/// The name wasm-bindgen gives the bundle (`pkg/frontend.js`, `pkg/frontend_bg.wasm`).
+pub const NOM_BUNDLE: &str = "frontend";
+
+pub struct Application(Serveur);
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let options = LeptosOptions::builder()
+            .output_name(Arc::<str>::from(NOM_BUNDLE))
+            .site_root(Arc::<str>::from(
+                config.site_root.to_string_lossy().as_ref(),
+            ))
+            .site_pkg_dir(Arc::<str>::from("pkg"))
+            .build();
+        let api = ApiInterne {
+            produits: config.produits_url.trim_end_matches('/').to_owned(),
+            commandes: config.commandes_url.trim_end_matches('/').to_owned(),
+        };
+        let routes = generate_route_list(App);
+        let pages = Router::new()
+            .leptos_routes_with_context(&options, routes, move || provide_context(api.clone()), {
+                let options = options.clone();
+                move || shell(options.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler(shell))
+            .with_state(options);
+        let router = Router::new()
+            .route(
+                "/health",
+                get(|| async { axum::Json(serde_json::json!({"statut": "ok"})) }),
+            )
+            .nest_service(
+                "/pkg",
+                ServeDir::new(config.site_root.join("pkg")).precompressed_gzip(),
+            )
+            .nest_service("/style", ServeDir::new(&config.style_dir))
+            .nest_service("/images", ServeDir::new(config.style_dir.join("images")))
+            .merge(pages);
+        let parties = Parties {
+            router,
+            arret: CancellationToken::new(),
+            taches: TaskTracker::new(),
+            db: None,
+        };
+        Ok(Application(
+            Serveur::lier("storefront", &config.host, config.port, parties).await?,
+        ))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.port()
+    }
+
+    pub fn jeton_arret(&self) -> CancellationToken {
+        self.0.jeton_arret()
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.0.run_until_stopped().await
+    }
+}

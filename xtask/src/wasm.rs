@@ -1,0 +1,146 @@
+//! Building the storefront's WASM bundle.
+//!
+//! With rustup's `wasm32-unknown-unknown` target installed, plain cargo builds it. Without
+//! it (rustup cannot download it on our machines), Debian's own Rust builds std for wasm32
+//! from source (`rustc-web`, `rust-web-src`, `lld`; see `cargo xtask setup`). Either way it
+//! has a target dir of its own, cargo rebuilds only what changed, and wasm-bindgen (the exact
+//! version of the crate in Cargo.lock) writes `<target>/site/pkg/frontend{.js,_bg.wasm}`,
+//! gzipped alongside for the storefront's precompressed serving.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::{executer, racine};
+
+const CIBLE: &str = "wasm32-unknown-unknown";
+const PROFIL: &str = "wasm-release";
+
+/// The cargo target dir (`CARGO_TARGET_DIR` or `<root>/target`).
+pub fn dossier_cible() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| racine().join("target"))
+}
+
+/// Where the storefront finds `pkg/`.
+pub fn site() -> PathBuf {
+    dossier_cible().join("site")
+}
+
+/// Whether rustup's toolchain can build wasm32 directly.
+pub fn rustup_a_la_cible() -> bool {
+    Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == CIBLE)
+        })
+}
+
+/// The wasm-bindgen version locked in Cargo.lock.
+pub fn version_wasm_bindgen() -> anyhow::Result<String> {
+    let verrou = std::fs::read_to_string(racine().join("Cargo.lock")).context("Cargo.lock")?;
+    let mut lignes = verrou.lines();
+    while let Some(l) = lignes.next() {
+        if l.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lignes
+                .next()
+                .and_then(|v| v.trim().strip_prefix("version = "))
+            {
+                return Ok(v.trim_matches('"').to_owned());
+            }
+        }
+    }
+    anyhow::bail!("wasm-bindgen absent de Cargo.lock")
+}
+
+pub fn construire() -> anyhow::Result<PathBuf> {
+    let debut = Instant::now();
+    let cible_wasm = dossier_cible().join("wasm");
+    println!("→ compilation du WASM (frontend, profil {PROFIL})…");
+    let mut cmd = if rustup_a_la_cible() {
+        let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        c.args([
+            "build",
+            "-p",
+            "frontend",
+            "--profile",
+            PROFIL,
+            "--target",
+            CIBLE,
+        ]);
+        c
+    } else {
+        anyhow::ensure!(
+            Path::new("/usr/bin/rustc").exists() && Path::new("/usr/bin/wasm-ld").exists(),
+            "pas de cible wasm32 : lancez `cargo xtask setup` (rustc-web, rust-web-src, lld)"
+        );
+        let mut c = Command::new("/usr/bin/cargo");
+        let chemin = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());
+        c.args([
+            "build",
+            "-p",
+            "frontend",
+            "--profile",
+            PROFIL,
+            "--target",
+            CIBLE,
+        ])
+        .args(["-Zbuild-std=std,panic_abort"])
+        .env("PATH", chemin)
+        .env("RUSTC", "/usr/bin/rustc")
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld")
+        // rustup's proxies must not pick the toolchain for Debian's cargo.
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+        c
+    };
+    executer(
+        cmd.current_dir(racine())
+            .env("CARGO_TARGET_DIR", &cible_wasm)
+            // getrandom (uuid v4) reads the browser's crypto.getRandomValues.
+            .env("RUSTFLAGS", "--cfg getrandom_backend=\"wasm_js\""),
+    )?;
+    let wasm = cible_wasm.join(CIBLE).join(PROFIL).join("frontend.wasm");
+    let pkg = site().join("pkg");
+    let sortie = pkg.join("frontend_bg.wasm");
+    let a_jour = |source: &Path, produit: &Path| -> bool {
+        match (std::fs::metadata(source), std::fs::metadata(produit)) {
+            (Ok(s), Ok(p)) => p.modified().ok() >= s.modified().ok(),
+            _ => false,
+        }
+    };
+    if !a_jour(&wasm, &sortie) {
+        std::fs::create_dir_all(&pkg)?;
+        executer(
+            Command::new(crate::installation::outil_cargo("wasm-bindgen"))
+                .args([
+                    "--target",
+                    "web",
+                    "--no-typescript",
+                    "--remove-name-section",
+                ])
+                .args(["--out-name", "frontend", "--out-dir"])
+                .arg(&pkg)
+                .arg(&wasm),
+        )?;
+        for f in ["frontend_bg.wasm", "frontend.js"] {
+            executer(Command::new("gzip").args(["-kf9"]).arg(pkg.join(f)))?;
+        }
+    }
+    let brut = std::fs::metadata(&sortie)?.len();
+    let gz = std::fs::metadata(pkg.join("frontend_bg.wasm.gz"))?.len();
+    println!(
+        "✓ WASM : {} Kio ({} Kio gzip) en {:.0} s",
+        brut / 1024,
+        gz / 1024,
+        debut.elapsed().as_secs_f64()
+    );
+    Ok(site())
+}
