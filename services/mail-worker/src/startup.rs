@@ -48,7 +48,8 @@ impl Application {
                 async move { n.traiter(message).await }
             },
         ));
-        let router = socle::sante::router(db.clone(), broker);
+        let router =
+            socle::http::reponses_json_par_defaut(socle::sante::router(db.clone(), broker));
         let parties = Parties {
             router,
             arret,

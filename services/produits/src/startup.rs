@@ -67,10 +67,11 @@ impl Application {
             jeton_admin: JetonAdmin::new(config.admin_token.as_str()),
         };
         let (api, spec) = api::router();
-        let router = api
-            .with_state(etat)
-            .merge(api::docs(spec))
-            .merge(socle::sante::router(db.clone(), broker));
+        let router = socle::http::reponses_json_par_defaut(
+            api.with_state(etat)
+                .merge(api::docs(spec))
+                .merge(socle::sante::router(db.clone(), broker)),
+        );
         let parties = Parties {
             router,
             arret,

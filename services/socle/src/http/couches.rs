@@ -19,37 +19,40 @@ pub const TAILLE_MAX_CORPS: usize = 64 * 1024;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Wraps `router` with the shared layers. The request id (taken from `x-request-id` or made
-/// up) is on the span of every log line of the request and echoed in the response.
-pub fn avec_couches(router: Router) -> Router {
+/// For a JSON API: unknown routes and wrong methods answer with the JSON error body.
+pub fn reponses_json_par_defaut(router: Router) -> Router {
     router
         .fallback(fallback_json)
         .method_not_allowed_fallback(methode_non_permise)
-        .layer(DefaultBodyLimit::max(TAILLE_MAX_CORPS))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(|req: &Request<_>| {
-                            let id = req
-                                .headers()
-                                .get(&X_REQUEST_ID)
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or("-");
-                            tracing::info_span!(
-                                "requete",
-                                request_id = %id,
-                                methode = %req.method(),
-                                chemin = %req.uri().path(),
-                            )
-                        })
-                        .on_request(())
-                        .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
-                )
-                .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
-                .layer(CatchPanicLayer::custom(panique_en_500)),
-        )
+}
+
+/// Wraps `router` with the shared layers. The request id (taken from `x-request-id` or made
+/// up) is on the span of every log line of the request and echoed in the response.
+pub fn avec_couches(router: Router) -> Router {
+    router.layer(DefaultBodyLimit::max(TAILLE_MAX_CORPS)).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|req: &Request<_>| {
+                        let id = req
+                            .headers()
+                            .get(&X_REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!(
+                            "requete",
+                            request_id = %id,
+                            methode = %req.method(),
+                            chemin = %req.uri().path(),
+                        )
+                    })
+                    .on_request(())
+                    .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+            )
+            .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+            .layer(CatchPanicLayer::custom(panique_en_500)),
+    )
 }
 
 /// Unknown route: a JSON 404 instead of an empty body.

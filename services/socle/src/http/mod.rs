@@ -10,6 +10,8 @@ mod erreur;
 mod extracteurs;
 
 pub use admin::{Admin, JetonAdmin, SecuriteAdmin};
-pub use couches::{avec_couches, fallback_json, methode_non_permise, TAILLE_MAX_CORPS};
+pub use couches::{
+    avec_couches, fallback_json, methode_non_permise, reponses_json_par_defaut, TAILLE_MAX_CORPS,
+};
 pub use erreur::{reponse_erreur, CorpsErreur};
 pub use extracteurs::{Json, Path, Query, Rejet};
