@@ -15,6 +15,8 @@ pub enum Quoi {
     Catalogue,
     /// Orders end to end: POST → stock reserved → status final → email accepted by SMTP.
     Pipeline,
+    /// The SSR catalogue page through Traefik vs a static file through Traefik; WASM size.
+    Storefront,
 }
 
 const PORT_SERVICE: u16 = 18181;
@@ -26,6 +28,7 @@ pub fn bench(quoi: Quoi, duree: u32, connexions: u32) -> anyhow::Result<()> {
         let quoi = match quoi {
             Quoi::Catalogue => "catalogue",
             Quoi::Pipeline => "pipeline",
+            Quoi::Storefront => "storefront",
         };
         println!("→ xtask en release pour la mesure");
         return crate::executer(
@@ -55,6 +58,7 @@ pub fn bench(quoi: Quoi, duree: u32, connexions: u32) -> anyhow::Result<()> {
         match quoi {
             Quoi::Catalogue => catalogue(duree, connexions),
             Quoi::Pipeline => crate::bench_pipeline::pipeline(duree, connexions),
+            Quoi::Storefront => storefront(duree, connexions),
         }
     })();
     demarres.arreter();
@@ -132,6 +136,47 @@ fn catalogue(duree: u32, connexions: u32) -> anyhow::Result<()> {
     println!(
         "RSS max de produits sous charge : {rss:.1} Mo (objectif < 40) {}",
         verdict(rss < 40.0)
+    );
+    Ok(())
+}
+
+fn storefront(duree: u32, connexions: u32) -> anyhow::Result<()> {
+    let binaires = construire(true)?;
+    let site = crate::wasm::construire()?;
+    infra::supprimer_bases("bench_")?;
+    let pile = crate::lancement::Pile::bench();
+    let mut enfants = Enfants::default();
+    pile.demarrer(&mut enfants, &binaires)?;
+    let base = format!("http://127.0.0.1:{}", pile.passerelle);
+    let page = format!("{base}/");
+    let fichier = format!("{base}/style/main.css");
+    wrk(&page, 2, connexions)?;
+    wrk(&fichier, 2, connexions)?;
+    let ssr = wrk(&page, duree, connexions)?;
+    let statique = wrk(&fichier, duree, connexions)?;
+    enfants.arreter();
+    infra::supprimer_bases("bench_")?;
+    let pkg = site.join("pkg");
+    let taille = |f: &str| std::fs::metadata(pkg.join(f)).map(|m| m.len()).unwrap_or(0);
+    let gz = taille("frontend_bg.wasm.gz");
+    println!();
+    println!("bench storefront — release, à travers Traefik, wrk -t2 -c{connexions} -d{duree}s, 2 cœurs partagés");
+    println!("| cible | req/s | p50 | p99 |");
+    println!("|---|---|---|---|");
+    println!(
+        "| catalogue rendu par le serveur (GET /) | {:.0} | {:.2} ms | {:.2} ms |",
+        ssr.req_s, ssr.p50_ms, ssr.p99_ms
+    );
+    println!(
+        "| fichier statique (GET /style/main.css) | {:.0} | {:.2} ms | {:.2} ms |",
+        statique.req_s, statique.p50_ms, statique.p99_ms
+    );
+    println!("ratio SSR/statique : {:.2}", ssr.req_s / statique.req_s);
+    println!(
+        "WASM : {} Kio, {} Kio gzip (objectif ≤ 250 Ko) {}",
+        taille("frontend_bg.wasm") / 1024,
+        gz / 1024,
+        verdict(gz <= 250_000)
     );
     Ok(())
 }

@@ -59,6 +59,20 @@ impl Pile {
         }
     }
 
+    pub fn bench() -> Pile {
+        Pile {
+            produits: 38081,
+            commandes: 38082,
+            mail: 38083,
+            storefront: 33000,
+            passerelle: 38000,
+            traefik_api: 38080,
+            smtp: 31025,
+            boite: 38025,
+            prefixe: "bench_",
+        }
+    }
+
     /// The services in start order: (binary, port, environment).
     fn services(&self) -> Vec<(&'static str, u16, Environnement)> {
         let produits = format!("http://127.0.0.1:{}", self.produits);
