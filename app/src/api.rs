@@ -116,7 +116,9 @@ async fn envoyer(
     } else {
         &interne.produits
     };
-    let client = reqwest::Client::new();
+    // One client for the whole process: it keeps connections to the services alive.
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(reqwest::Client::new);
     let url = format!("{base}{chemin}");
     let mut requete = match methode {
         "POST" => client.post(url),
