@@ -2,6 +2,7 @@
 //! the graceful stop that ties them together.
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use axum::Router;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -76,7 +77,15 @@ impl Serveur {
             }
         });
         tracing::info!(service = self.nom, port = self.port, "à l'écoute");
-        axum::serve(self.listener, self.router)
+        // Streamed bodies (files, server-rendered HTML) go out in several writes: without
+        // TCP_NODELAY, Nagle's algorithm meets the client's delayed ACK and each response
+        // waits ~20-40 ms.
+        let listener = self.listener.tap_io(|flux| {
+            if let Err(e) = flux.set_nodelay(true) {
+                tracing::debug!(erreur = %e, "TCP_NODELAY impossible");
+            }
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(async move { arret.cancelled().await })
             .await
             .context("serveur HTTP")?;
