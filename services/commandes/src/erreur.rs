@@ -2,7 +2,7 @@
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use socle::http::{reponse_erreur, CorpsErreur};
+use socle::http::{reponse_erreur, reponse_interne, CorpsErreur};
 
 use crate::domaine::Erreurs;
 
@@ -61,13 +61,7 @@ impl IntoResponse for ErreurApi {
                 );
                 r
             }
-            ErreurApi::Interne(e) => {
-                tracing::error!(erreur = ?e, "erreur interne");
-                reponse_erreur(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    CorpsErreur::new("interne", "erreur interne, réessayez plus tard"),
-                )
-            }
+            ErreurApi::Interne(e) => reponse_interne(&e),
         }
     }
 }

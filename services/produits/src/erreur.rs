@@ -2,7 +2,7 @@
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use socle::http::{reponse_erreur, CorpsErreur};
+use socle::http::{reponse_erreur, reponse_interne, resumer_champs, CorpsErreur};
 
 use crate::domaine::Erreurs;
 
@@ -21,11 +21,7 @@ impl IntoResponse for ErreurApi {
     fn into_response(self) -> Response {
         match self {
             ErreurApi::Validation(champs) => {
-                let liste = champs
-                    .iter()
-                    .map(|(c, m)| format!("{c} : {m}"))
-                    .collect::<Vec<_>>()
-                    .join(" ; ");
+                let liste = resumer_champs(&champs);
                 reponse_erreur(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     CorpsErreur::new("validation", format!("données invalides — {liste}"))
@@ -36,13 +32,7 @@ impl IntoResponse for ErreurApi {
                 StatusCode::NOT_FOUND,
                 CorpsErreur::new("introuvable", format!("le produit {id} n'existe pas")),
             ),
-            ErreurApi::Interne(e) => {
-                tracing::error!(erreur = ?e, "erreur interne");
-                reponse_erreur(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    CorpsErreur::new("interne", "erreur interne, réessayez plus tard"),
-                )
-            }
+            ErreurApi::Interne(e) => reponse_interne(&e),
         }
     }
 }

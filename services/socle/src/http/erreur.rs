@@ -38,3 +38,21 @@ impl CorpsErreur {
 pub fn reponse_erreur(statut: StatusCode, corps: CorpsErreur) -> Response {
     (statut, axum::Json(corps)).into_response()
 }
+
+/// A 500: the detail is logged with the request's span, the client gets a generic message.
+pub fn reponse_interne(e: &anyhow::Error) -> Response {
+    tracing::error!(erreur = ?e, "erreur interne");
+    reponse_erreur(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        CorpsErreur::new("interne", "erreur interne, réessayez plus tard"),
+    )
+}
+
+/// Each field's problem joined for the `erreur` sentence of a 422.
+pub fn resumer_champs(champs: &BTreeMap<String, String>) -> String {
+    champs
+        .iter()
+        .map(|(c, m)| format!("{c} : {m}"))
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
