@@ -195,3 +195,29 @@ pub fn assurer_maildev(
         Duration::from_secs(30),
     )
 }
+
+/// The virtual host the tests use, recreated empty on every run: deleting it removes every
+/// exchange and queue the tests declared (each test prefixes its own names).
+pub const VHOST_TESTS: &str = "boutique-tests";
+
+pub fn supprimer_vhost_de_test() {
+    let _ = Command::new("rabbitmqctl")
+        .args(["-q", "delete_vhost", VHOST_TESTS])
+        .output();
+}
+
+pub fn recreer_vhost_de_test() -> anyhow::Result<String> {
+    supprimer_vhost_de_test();
+    executer(Command::new("rabbitmqctl").args(["-q", "add_vhost", VHOST_TESTS]))?;
+    executer(Command::new("rabbitmqctl").args([
+        "-q",
+        "set_permissions",
+        "-p",
+        VHOST_TESTS,
+        "guest",
+        ".*",
+        ".*",
+        ".*",
+    ]))?;
+    Ok(format!("amqp://guest:guest@127.0.0.1:5672/{VHOST_TESTS}"))
+}

@@ -25,7 +25,10 @@ pub struct Pile {
     pub boite: u16,
     /// Prefix of the databases (and broker names, when not empty).
     pub prefixe: &'static str,
+    pub amqp_url: String,
 }
+
+const AMQP_LOCAL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
 impl Pile {
     pub fn dev() -> Pile {
@@ -42,6 +45,7 @@ impl Pile {
             smtp: 1025,
             boite: 8025,
             prefixe: "",
+            amqp_url: AMQP_LOCAL.into(),
         }
     }
 
@@ -56,6 +60,7 @@ impl Pile {
             smtp: 11025,
             boite: 18025,
             prefixe: "e2e_",
+            amqp_url: AMQP_LOCAL.into(),
         }
     }
 
@@ -70,6 +75,7 @@ impl Pile {
             smtp: 31025,
             boite: 38025,
             prefixe: "bench_",
+            amqp_url: AMQP_LOCAL.into(),
         }
     }
 
@@ -134,6 +140,7 @@ impl Pile {
         for (nom, port, env) in self.services() {
             let mut cmd = Command::new(binaires.join(nom));
             cmd.env("PORT", port.to_string())
+                .env("AMQP_URL", &self.amqp_url)
                 .envs(env.iter().map(|(k, v)| (k, v)));
             if !prefixe_broker.is_empty() {
                 cmd.env("BROKER_PREFIX", &prefixe_broker);

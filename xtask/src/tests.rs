@@ -54,21 +54,23 @@ pub fn test() -> anyhow::Result<()> {
                 .args(["-f", "docker-compose.yml", "config", "-q"]),
         )?;
 
+        let amqp = infra::recreer_vhost_de_test()?;
         // The SMTP catcher the pipeline tests send to and read from.
         let mut enfants = Enfants::default();
         infra::assurer_maildev(&mut enfants, PORT_SMTP_TEST, PORT_BOITE_TEST)?;
 
         println!("→ cargo test");
-        let mut bilan = cargo_test(&cargo)?;
+        let mut bilan = cargo_test(&cargo, &amqp)?;
 
         println!("→ tests navigateur (Chromium, à travers Traefik)");
-        let navigateur = tests_navigateur(&mut enfants)?;
+        let navigateur = tests_navigateur(&mut enfants, &amqp)?;
         bilan.reussis += navigateur.reussis;
         bilan.echoues += navigateur.echoues;
         bilan.ignores += navigateur.ignores;
         bilan.ok &= navigateur.ok;
         enfants.arreter();
         infra::supprimer_bases("e2e_")?;
+        infra::supprimer_vhost_de_test();
         infra::supprimer_bases("test_")?;
         println!(
             "xtask: {} passed, {} failed, {} skipped",
@@ -84,11 +86,14 @@ pub fn test() -> anyhow::Result<()> {
 
 /// The whole shop on its test ports, then the browser scenarios in `e2e/` (node's test
 /// runner with playwright-core driving Debian's Chromium).
-fn tests_navigateur(enfants: &mut Enfants) -> anyhow::Result<Bilan> {
+fn tests_navigateur(enfants: &mut Enfants, amqp: &str) -> anyhow::Result<Bilan> {
     let binaires = crate::lancement::construire(false)?;
     crate::wasm::construire()?;
     infra::supprimer_bases("e2e_")?;
-    let pile = crate::lancement::Pile::e2e();
+    let pile = crate::lancement::Pile {
+        amqp_url: amqp.to_owned(),
+        ..crate::lancement::Pile::e2e()
+    };
     pile.demarrer(enfants, &binaires)?;
     let captures = crate::wasm::dossier_cible().join("captures");
     let mut enfant = Command::new("node")
@@ -138,7 +143,7 @@ struct Bilan {
 
 /// Runs the workspace's tests, echoing their output and adding up each binary's
 /// `test result:` line.
-fn cargo_test(cargo: &str) -> anyhow::Result<Bilan> {
+fn cargo_test(cargo: &str, amqp: &str) -> anyhow::Result<Bilan> {
     let mut enfant = Command::new(cargo)
         .current_dir(racine())
         .args([
@@ -148,6 +153,7 @@ fn cargo_test(cargo: &str) -> anyhow::Result<Bilan> {
             "frontend",
             "--no-fail-fast",
         ])
+        .env("AMQP_URL", amqp)
         .env("TEST_SMTP_PORT", PORT_SMTP_TEST.to_string())
         .env(
             "TEST_MAILDEV_URL",

@@ -30,9 +30,17 @@ pub fn base_de_test(service: &str) -> String {
     )
 }
 
-/// The broker tests use (`AMQP_URL`, default the local one).
+/// The broker tests use (`AMQP_URL`, default the local one). `cargo xtask test` points it at
+/// a virtual host it recreates on every run, so nothing tests declare outlives the run.
 pub fn broker() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// The same broker reached through `port` on loopback (a [`proxy::Proxy`]).
+pub fn broker_via(port: u16) -> String {
+    let url = broker();
+    let vhost = url.rsplit_once('/').map(|(_, v)| v).unwrap_or("%2f");
+    format!("amqp://guest:guest@127.0.0.1:{port}/{vhost}")
 }
 
 /// Panics unless `corps` matches the JSON schema the spec gives for

@@ -65,7 +65,7 @@ pub struct Boutique {
 }
 
 fn amqp(proxy: &Proxy) -> String {
-    format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port())
+    testaide::broker_via(proxy.port())
 }
 
 fn lancer<F>(app: F, arret: CancellationToken) -> EnMarche
