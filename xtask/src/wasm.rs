@@ -104,7 +104,9 @@ pub fn construire() -> anyhow::Result<PathBuf> {
     executer(
         cmd.current_dir(racine())
             .env("CARGO_TARGET_DIR", &cible_wasm)
-            // getrandom (uuid v4) reads the browser's crypto.getRandomValues.
+            // getrandom (uuid v4) must use the browser's crypto.getRandomValues. Its `wasm_js`
+            // feature (enabled by `app`'s `hydrate`) suffices for the release in Cargo.lock;
+            // the cfg keeps older 0.3 releases, which also require it, building.
             .env("RUSTFLAGS", "--cfg getrandom_backend=\"wasm_js\""),
     )?;
     let wasm = cible_wasm.join(CIBLE).join(PROFIL).join("frontend.wasm");
