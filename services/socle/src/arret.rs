@@ -1,7 +1,5 @@
 //! The signal that starts a graceful shutdown.
 
-use tokio_util::sync::CancellationToken;
-
 /// Resolves on Ctrl-C or SIGTERM, whichever comes first.
 pub async fn signal() {
     let ctrl_c = async {
@@ -29,15 +27,4 @@ pub async fn signal() {
         () = term => {},
     }
     tracing::info!("arrêt demandé");
-}
-
-/// A token cancelled on Ctrl-C/SIGTERM, for background tasks to watch.
-pub fn jeton_sur_signal() -> CancellationToken {
-    let jeton = CancellationToken::new();
-    let enfant = jeton.clone();
-    tokio::spawn(async move {
-        signal().await;
-        enfant.cancel();
-    });
-    jeton
 }

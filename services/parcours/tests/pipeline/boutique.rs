@@ -393,34 +393,12 @@ impl Boutique {
 
     /// Publishes raw bytes on the `commandes` exchange (as a producer would).
     pub async fn publier(&self, canal: &lapin::Channel, routing_key: &str, corps: &[u8]) {
-        canal
-            .basic_publish(
-                self.topologie().exchange().into(),
-                routing_key.into(),
-                BasicPublishOptions::default(),
-                corps,
-                BasicProperties::default().with_delivery_mode(2),
-            )
-            .await
-            .unwrap()
-            .await
-            .unwrap();
+        envoyer(canal, &self.topologie().exchange(), routing_key, corps).await;
     }
 
     /// Publishes raw bytes straight into a queue (default exchange).
     pub async fn deposer(&self, canal: &lapin::Channel, file: &str, corps: &[u8]) {
-        canal
-            .basic_publish(
-                "".into(),
-                file.into(),
-                BasicPublishOptions::default(),
-                corps,
-                BasicProperties::default().with_delivery_mode(2),
-            )
-            .await
-            .unwrap()
-            .await
-            .unwrap();
+        envoyer(canal, "", file, corps).await;
     }
 
     /// Waits for a message in `file` and takes it.
@@ -462,4 +440,20 @@ impl Boutique {
     pub async fn db_produits(&self) -> sqlx::PgPool {
         sqlx::PgPool::connect(&self.db_produits).await.unwrap()
     }
+}
+
+/// A persistent publish, waiting for the broker's confirmation.
+async fn envoyer(canal: &lapin::Channel, exchange: &str, routing_key: &str, corps: &[u8]) {
+    canal
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions::default(),
+            corps,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
 }

@@ -28,10 +28,6 @@ impl Rejet {
             corps: CorpsErreur::new(code, message),
         }
     }
-
-    pub fn statut(&self) -> StatusCode {
-        self.statut
-    }
 }
 
 impl IntoResponse for Rejet {
