@@ -1,11 +1,11 @@
 //! Building and running the service: bind, migrate, wire state, serve until stopped.
 
-use contrats::noms::{Topologie, COMMANDES_STATUT};
-use socle::amqp::{Broker, OptionsConsommateur};
+use contrats::noms::COMMANDES_STATUT;
+use socle::amqp::OptionsConsommateur;
 use socle::http::JetonAdmin;
+use socle::messagerie::Messagerie;
 use socle::serveur::{Parties, Serveur};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::api::{self, AppState};
 use crate::catalogue::ClientProduits;
@@ -24,30 +24,19 @@ impl Application {
         let db =
             socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
 
-        let arret = CancellationToken::new();
-        let taches = TaskTracker::new();
-        let broker = Broker::demarrer(config.amqp_url.clone(), arret.clone());
-        let topologie = Topologie::new(config.prefixe_broker.as_str());
-        taches.spawn(socle::outbox::relayer(
-            db.clone(),
-            broker.clone(),
-            topologie.clone(),
-            arret.clone(),
-        ));
-        taches.spawn(socle::amqp::consommer(
-            broker.clone(),
-            topologie,
+        let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
+        m.relayer_outbox(db.clone());
+        m.consommer(
             COMMANDES_STATUT,
             OptionsConsommateur {
                 prefetch: config.prefetch,
                 ..Default::default()
             },
-            arret.clone(),
             {
                 let db = db.clone();
                 move |message| saga::traiter(db.clone(), message)
             },
-        ));
+        );
         let etat = AppState {
             db: db.clone(),
             produits: ClientProduits::new(&config.produits_url, config.delai_produits)?,
@@ -57,12 +46,12 @@ impl Application {
         let router = socle::http::reponses_json_par_defaut(
             api.with_state(etat)
                 .merge(api::docs(spec))
-                .merge(socle::sante::router(db.clone(), broker)),
+                .merge(socle::sante::router(db.clone(), m.broker.clone())),
         );
         let parties = Parties {
             router,
-            arret,
-            taches,
+            arret: m.arret,
+            taches: m.taches,
             db: Some(db),
         };
         Ok(Application(

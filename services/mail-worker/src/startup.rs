@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use contrats::noms::{Topologie, MAIL_NOTIFIER};
-use socle::amqp::{Broker, OptionsConsommateur};
+use contrats::noms::MAIL_NOTIFIER;
+use socle::amqp::OptionsConsommateur;
+use socle::messagerie::Messagerie;
 use socle::serveur::{Parties, Serveur};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::envoi::Expediteur;
@@ -29,12 +29,8 @@ impl Application {
             expediteur: Expediteur::new(&config.smtp_host, config.smtp_port, &config.smtp_from)?,
         });
 
-        let arret = CancellationToken::new();
-        let taches = TaskTracker::new();
-        let broker = Broker::demarrer(config.amqp_url.clone(), arret.clone());
-        taches.spawn(socle::amqp::consommer(
-            broker.clone(),
-            Topologie::new(config.prefixe_broker.as_str()),
+        let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
+        m.consommer(
             MAIL_NOTIFIER,
             OptionsConsommateur {
                 prefetch: config.prefetch,
@@ -42,18 +38,19 @@ impl Application {
                 delai_base: config.delai_reessai,
                 delai_max: Duration::from_secs(60),
             },
-            arret.clone(),
             move |message| {
                 let n = notificateur.clone();
                 async move { n.traiter(message).await }
             },
+        );
+        let router = socle::http::reponses_json_par_defaut(socle::sante::router(
+            db.clone(),
+            m.broker.clone(),
         ));
-        let router =
-            socle::http::reponses_json_par_defaut(socle::sante::router(db.clone(), broker));
         let parties = Parties {
             router,
-            arret,
-            taches,
+            arret: m.arret,
+            taches: m.taches,
             db: Some(db),
         };
         Ok(Application(

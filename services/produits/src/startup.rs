@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use contrats::noms::{Topologie, STOCK_UPDATE};
-use socle::amqp::{Broker, OptionsConsommateur};
+use contrats::noms::STOCK_UPDATE;
+use socle::amqp::OptionsConsommateur;
 use socle::http::JetonAdmin;
+use socle::messagerie::Messagerie;
 use socle::serveur::{Parties, Serveur};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::api::{self, AppState};
 use crate::cache::{self, CacheCatalogue};
@@ -29,37 +29,26 @@ impl Application {
             demo::charger_si_vide(&db).await?;
         }
 
-        let arret = CancellationToken::new();
-        let taches = TaskTracker::new();
-        let broker = Broker::demarrer(config.amqp_url.clone(), arret.clone());
+        let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
         let cache = Arc::new(CacheCatalogue::default());
-        taches.spawn(cache::ecouter_modifications(
+        m.taches.spawn(cache::ecouter_modifications(
             db.clone(),
             cache.clone(),
-            arret.clone(),
+            m.arret.clone(),
         ));
-        let topologie = Topologie::new(config.prefixe_broker.as_str());
-        taches.spawn(socle::outbox::relayer(
-            db.clone(),
-            broker.clone(),
-            topologie.clone(),
-            arret.clone(),
-        ));
-        taches.spawn(socle::amqp::consommer(
-            broker.clone(),
-            topologie,
+        m.relayer_outbox(db.clone());
+        m.consommer(
             STOCK_UPDATE,
             OptionsConsommateur {
                 prefetch: config.prefetch,
                 ..Default::default()
             },
-            arret.clone(),
             {
                 let db = db.clone();
                 let cache = cache.clone();
                 move |message| reservation::traiter(db.clone(), cache.clone(), message)
             },
-        ));
+        );
 
         let etat = AppState {
             db: db.clone(),
@@ -70,12 +59,12 @@ impl Application {
         let router = socle::http::reponses_json_par_defaut(
             api.with_state(etat)
                 .merge(api::docs(spec))
-                .merge(socle::sante::router(db.clone(), broker)),
+                .merge(socle::sante::router(db.clone(), m.broker.clone())),
         );
         let parties = Parties {
             router,
-            arret,
-            taches,
+            arret: m.arret,
+            taches: m.taches,
             db: Some(db),
         };
         Ok(Application(

@@ -10,6 +10,7 @@
 //! - [`config`]: reading settings from the environment with defaults.
 //! - [`http`]: JSON error body, extractors with JSON rejections, admin bearer token,
 //!   request-id and trace layers, JSON fallbacks for unknown routes.
+//! - [`messagerie`]: broker link, outbox relay and consumers of a service, started together.
 //! - [`outbox`]: writing events with the change they announce, and the relay that publishes them.
 //! - [`pagination`]: the page/par_page rules of every list.
 //! - [`sante`]: `/health` and `/ready`.
@@ -22,6 +23,7 @@ pub mod arret;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod messagerie;
 pub mod outbox;
 pub mod pagination;
 pub mod sante;

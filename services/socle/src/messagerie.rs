@@ -1,0 +1,59 @@
+//! A service's messaging, wired once: its broker link and names, the outbox relay, its
+//! consumers, and the token and tracker that stop them and wait for them.
+
+use std::future::Future;
+
+use contrats::noms::{File, Topologie};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::amqp::{consommer, Broker, Issue, Message, OptionsConsommateur};
+
+pub struct Messagerie {
+    pub broker: Broker,
+    pub topologie: Topologie,
+    /// Cancelled on shutdown; every task started here watches it.
+    pub arret: CancellationToken,
+    /// Every task started here, for the graceful stop to wait on.
+    pub taches: TaskTracker,
+}
+
+impl Messagerie {
+    /// Starts connecting to `amqp_url` in the background; `prefixe` prefixes every name.
+    pub fn demarrer(amqp_url: &str, prefixe: &str) -> Self {
+        let arret = CancellationToken::new();
+        Messagerie {
+            broker: Broker::demarrer(amqp_url.to_owned(), arret.clone()),
+            topologie: Topologie::new(prefixe),
+            arret,
+            taches: TaskTracker::new(),
+        }
+    }
+
+    /// Publishes `db`'s outbox (see [`crate::outbox`]).
+    pub fn relayer_outbox(&self, db: PgPool) {
+        self.taches.spawn(crate::outbox::relayer(
+            db,
+            self.broker.clone(),
+            self.topologie.clone(),
+            self.arret.clone(),
+        ));
+    }
+
+    /// Consumes `file` with `gestionnaire` (see [`crate::amqp::consommer`]).
+    pub fn consommer<F, Fut>(&self, file: File, options: OptionsConsommateur, gestionnaire: F)
+    where
+        F: Fn(Message) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Issue> + Send + 'static,
+    {
+        self.taches.spawn(consommer(
+            self.broker.clone(),
+            self.topologie.clone(),
+            file,
+            options,
+            self.arret.clone(),
+            gestionnaire,
+        ));
+    }
+}
