@@ -1,17 +1,21 @@
 //! The storefront's Leptos components, shared by the server (`ssr`) and the browser
-//! (`hydrate`). Pages render on the server with their data, then the WASM bundle hydrates
-//! them; browsing works before the WASM has loaded.
+//! (`hydrate`). Pages render on the server with their data; browsing works before (and
+//! without) the WASM. Leptos runs in islands mode: only the `#[island]` components — cart
+//! counter, add to cart, cart and checkout, live order status — are compiled to WASM and
+//! hydrated, which keeps the bundle small; moving between pages loads them from the server.
 //!
 //! # Layout
 //! - [`api`]: the one fetch helper (reqwest on the server, gloo-net in the browser) and the
 //!   API's types.
 //! - [`panier`]: the cart — pure arithmetic, kept in localStorage in the browser.
+//! - [`ilots`]: what the islands share (knowing when they are hydrated).
 //! - [`pages`]: catalogue, product, cart and checkout, order, 404.
-//! - [`shell`] and [`App`]: the HTML document and the router.
+//! - [`shell`] and [`App`]: the HTML document and the (server-side) router.
 
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod ilots;
 pub mod pages;
 pub mod panier;
 
@@ -20,7 +24,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
-use pages::{Catalogue, PageCommande, PageIntrouvable, PagePanier, PageProduit};
+use pages::{Catalogue, CompteurPanier, PageCommande, PageIntrouvable, PagePanier, PageProduit};
 
 /// The whole HTML document, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -30,7 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -43,14 +47,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    panier::fournir();
-    // Tells tests (and curious people) that the WASM has taken over the page.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(corps) = leptos::prelude::document().body() {
-            let _ = corps.set_attribute("data-hydrate", "ok");
-        }
-    });
     view! {
         <Stylesheet id="style" href="/style/main.css"/>
         <Title text="Boutique 321"/>
@@ -60,9 +56,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Navigation principale">
                     <A href="/panier" attr:class="lien-panier">
                         "Panier "
-                        <span class="compteur" aria-label="articles dans le panier">
-                            {move || panier::utiliser().with(|p| p.nombre_d_articles())}
-                        </span>
+                        <CompteurPanier/>
                     </A>
                 </nav>
             </header>

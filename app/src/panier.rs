@@ -1,7 +1,7 @@
 //! The cart: pure arithmetic on lines, shared as a signal, kept in localStorage.
 //!
-//! The server renders an empty cart; in the browser the saved cart is loaded after
-//! hydration (so the first render matches the server's) and saved on every change.
+//! The server renders an empty cart; in the browser each island shows the saved cart once
+//! it is hydrated (so its first render matches the server's), and every change is saved.
 
 use leptos::prelude::*;
 use rust_decimal::Decimal;
@@ -79,43 +79,70 @@ impl Panier {
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const CLE_STOCKAGE: &str = "boutique321.panier";
 
-/// Provides the cart signal to the whole app, loaded from and saved to localStorage.
-pub fn fournir() {
-    let panier = RwSignal::new(Panier::default());
-    provide_context(panier);
-    #[cfg(feature = "hydrate")]
-    {
-        let charge = RwSignal::new(false);
-        Effect::new(move |_| {
-            if !charge.get_untracked() {
-                if let Some(p) = stockage()
-                    .and_then(|s| s.get_item(CLE_STOCKAGE).ok().flatten())
-                    .and_then(|t| serde_json::from_str::<Panier>(&t).ok())
-                {
-                    panier.set(p);
-                }
-                charge.set(true);
-            }
-        });
-        Effect::new(move |_| {
-            let p = panier.get();
-            if charge.get() {
-                if let (Some(s), Ok(t)) = (stockage(), serde_json::to_string(&p)) {
-                    let _ = s.set_item(CLE_STOCKAGE, &t);
-                }
+/// The cart as one island sees it: `lu` is empty until the island is hydrated (so its first
+/// render matches the server's); [`AccesPanier::changer`] changes the cart of the whole page
+/// and saves it.
+#[derive(Clone, Copy)]
+pub struct AccesPanier {
+    pub lu: Signal<Panier>,
+    partage: RwSignal<Panier>,
+}
+
+impl AccesPanier {
+    pub fn changer(&self, f: impl FnOnce(&mut Panier)) {
+        self.partage.update(f);
+        #[cfg(feature = "hydrate")]
+        self.partage.with_untracked(|p| {
+            if let (Some(s), Ok(t)) = (stockage(), serde_json::to_string(p)) {
+                let _ = s.set_item(CLE_STOCKAGE, &t);
             }
         });
     }
+
+    /// The cart as it is now, whether or not this island is hydrated.
+    pub fn actuel<T>(&self, f: impl FnOnce(&Panier) -> T) -> T {
+        self.partage.with_untracked(f)
+    }
+}
+
+/// The page's cart: in the browser one signal shared by every island, loaded from
+/// localStorage; on the server an empty cart.
+pub fn utiliser(pret: ReadSignal<bool>) -> AccesPanier {
+    let partage = RwSignal::from(partage());
+    AccesPanier {
+        lu: Signal::derive(move || {
+            if pret.get() {
+                partage.get()
+            } else {
+                Panier::default()
+            }
+        }),
+        partage,
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn partage() -> ArcRwSignal<Panier> {
+    ArcRwSignal::new(Panier::default())
+}
+
+#[cfg(feature = "hydrate")]
+fn partage() -> ArcRwSignal<Panier> {
+    thread_local! {
+        // Reference-counted, not owned by an island: one cart for the page's lifetime.
+        static PANIER: ArcRwSignal<Panier> = ArcRwSignal::new(
+            stockage()
+                .and_then(|s| s.get_item(CLE_STOCKAGE).ok().flatten())
+                .and_then(|t| serde_json::from_str::<Panier>(&t).ok())
+                .unwrap_or_default(),
+        );
+    }
+    PANIER.with(Clone::clone)
 }
 
 #[cfg(feature = "hydrate")]
 fn stockage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
-}
-
-/// The cart signal provided by [`fournir`].
-pub fn utiliser() -> RwSignal<Panier> {
-    expect_context::<RwSignal<Panier>>()
 }
 
 #[cfg(test)]

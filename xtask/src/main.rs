@@ -47,6 +47,9 @@ enum Commande {
     },
     /// Everything CI runs: format, lints, the compose file, every test.
     Test,
+    /// Only the browser tests (the whole shop on its test ports), while working on the
+    /// storefront.
+    E2e,
     /// Load benchmarks.
     Bench {
         #[arg(value_enum)]
@@ -70,6 +73,7 @@ fn main() -> anyhow::Result<()> {
         Commande::Setup => installation::setup(),
         Commande::Up { release } => lancement::up(release),
         Commande::Test => tests::test(),
+        Commande::E2e => tests::e2e(),
         Commande::Bench {
             quoi,
             duree,

@@ -84,6 +84,29 @@ pub fn test() -> anyhow::Result<()> {
     resultat
 }
 
+/// `cargo xtask e2e`: the browser scenarios alone, with the same summary line.
+pub fn e2e() -> anyhow::Result<()> {
+    let mut demarres = Demarres::default();
+    let resultat = (|| {
+        infra::assurer_services(&mut demarres)?;
+        let amqp = infra::recreer_vhost_de_test()?;
+        let mut enfants = Enfants::default();
+        infra::assurer_maildev(&mut enfants, PORT_SMTP_TEST, PORT_BOITE_TEST)?;
+        let bilan = tests_navigateur(&mut enfants, &amqp)?;
+        enfants.arreter();
+        infra::supprimer_bases("e2e_")?;
+        infra::supprimer_vhost_de_test();
+        println!(
+            "xtask: {} passed, {} failed, {} skipped",
+            bilan.reussis, bilan.echoues, bilan.ignores
+        );
+        anyhow::ensure!(bilan.ok && bilan.echoues == 0, "des tests ont échoué");
+        Ok(())
+    })();
+    demarres.arreter();
+    resultat
+}
+
 /// The whole shop on its test ports, then the browser scenarios in `e2e/` (node's test
 /// runner with playwright-core driving Debian's Chromium).
 fn tests_navigateur(enfants: &mut Enfants, amqp: &str) -> anyhow::Result<Bilan> {

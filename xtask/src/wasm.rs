@@ -17,6 +17,10 @@ use crate::{executer, racine};
 
 const CIBLE: &str = "wasm32-unknown-unknown";
 const PROFIL: &str = "wasm-release";
+/// getrandom (uuid v4) must use the browser's crypto.getRandomValues. Its `wasm_js` feature
+/// (enabled by `app`'s `hydrate`) suffices for the release in Cargo.lock; the cfg keeps older
+/// 0.3 releases, which also require it, building.
+const RUSTFLAGS_COMMUNS: &str = "--cfg getrandom_backend=\"wasm_js\"";
 
 /// The cargo target dir (`CARGO_TARGET_DIR` or `<root>/target`).
 pub fn dossier_cible() -> PathBuf {
@@ -73,7 +77,8 @@ pub fn construire() -> anyhow::Result<PathBuf> {
             PROFIL,
             "--target",
             CIBLE,
-        ]);
+        ])
+        .env("RUSTFLAGS", RUSTFLAGS_COMMUNS);
         c
     } else {
         anyhow::ensure!(
@@ -92,6 +97,17 @@ pub fn construire() -> anyhow::Result<PathBuf> {
             CIBLE,
         ])
         .args(["-Zbuild-std=std,panic_abort"])
+        // std is compiled here anyway, so it can drop the panic machinery (message
+        // formatting, unwinding tables): a panic traps at once. About a fifth of the bundle.
+        // BOUTIQUE_WASM_PANIQUES=1 keeps it, so that console_error_panic_hook can say why.
+        .env(
+            "RUSTFLAGS",
+            if std::env::var_os("BOUTIQUE_WASM_PANIQUES").is_some() {
+                RUSTFLAGS_COMMUNS.to_owned()
+            } else {
+                format!("{RUSTFLAGS_COMMUNS} -Zunstable-options -Cpanic=immediate-abort")
+            },
+        )
         .env("PATH", chemin)
         .env("RUSTC", "/usr/bin/rustc")
         .env("RUSTC_BOOTSTRAP", "1")
@@ -103,11 +119,7 @@ pub fn construire() -> anyhow::Result<PathBuf> {
     };
     executer(
         cmd.current_dir(racine())
-            .env("CARGO_TARGET_DIR", &cible_wasm)
-            // getrandom (uuid v4) must use the browser's crypto.getRandomValues. Its `wasm_js`
-            // feature (enabled by `app`'s `hydrate`) suffices for the release in Cargo.lock;
-            // the cfg keeps older 0.3 releases, which also require it, building.
-            .env("RUSTFLAGS", "--cfg getrandom_backend=\"wasm_js\""),
+            .env("CARGO_TARGET_DIR", &cible_wasm),
     )?;
     let wasm = cible_wasm.join(CIBLE).join(PROFIL).join("frontend.wasm");
     let pkg = site().join("pkg");

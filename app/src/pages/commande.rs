@@ -1,5 +1,6 @@
 //! An order: its lines, total and a status that moves from « en attente » to « confirmée »
-//! or « annulée » without reloading (the browser polls while it is pending).
+//! or « annulée » without reloading. The page is rendered on the server; only the status is
+//! an island, which polls the API while the order is pending.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -19,34 +20,9 @@ fn libelle(statut: &str) -> &'static str {
 pub fn PageCommande() -> impl IntoView {
     let params = use_params_map();
     let reference = move || params.read().get("reference").unwrap_or_default();
-    let version = RwSignal::new(0u32);
-    let commande = Resource::new(
-        move || (reference(), version.get()),
-        |(r, _)| api::commande(r),
-    );
-
-    // While the order is pending, ask again every second (browser only).
-    #[cfg(feature = "hydrate")]
-    {
-        let minuterie = leptos::prelude::set_interval_with_handle(
-            move || {
-                let en_attente = commande
-                    .get_untracked()
-                    .and_then(|r| r.ok())
-                    .is_some_and(|c| c.statut == "en_attente");
-                if en_attente {
-                    version.update(|v| *v += 1);
-                }
-            },
-            std::time::Duration::from_secs(1),
-        );
-        if let Ok(m) = minuterie {
-            on_cleanup(move || m.clear());
-        }
-    }
-
+    let commande = Resource::new(reference, api::commande);
     view! {
-        <Transition fallback=|| view! { <Chargement/> }>
+        <Suspense fallback=|| view! { <Chargement/> }>
             {move || Suspend::new(async move {
                 match commande.await {
                     Ok(c) => view! { <Recapitulatif commande=c/> }.into_any(),
@@ -54,21 +30,66 @@ pub fn PageCommande() -> impl IntoView {
                     Err(e) => view! { <MessageErreur erreur=e/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
+    }
+}
+
+/// The status, asked again every second while the order is pending (browser only).
+#[island]
+fn StatutCommande(reference: String, statut: String) -> impl IntoView {
+    let statut = RwSignal::new(statut);
+    let injoignable = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    {
+        let en_vol = RwSignal::new(false);
+        let minuterie = set_interval_with_handle(
+            move || {
+                if statut.with_untracked(|s| s != "en_attente") || en_vol.get_untracked() {
+                    return;
+                }
+                en_vol.set(true);
+                let reference = reference.clone();
+                leptos::task::spawn_local(async move {
+                    match api::commande(reference).await {
+                        Ok(c) => {
+                            injoignable.set(false);
+                            statut.set(c.statut);
+                        }
+                        Err(_) => injoignable.set(true),
+                    }
+                    en_vol.set(false);
+                });
+            },
+            std::time::Duration::from_secs(1),
+        );
+        if let Ok(m) = minuterie {
+            on_cleanup(move || m.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = reference;
+    view! {
+        <span
+            class=move || format!("statut statut-{}", statut.get())
+            data-statut=move || statut.get()
+            aria-live="polite"
+        >
+            {move || libelle(&statut.get())}
+        </span>
+        <Show when=move || injoignable.get()>
+            <small class="erreur-champ">" (mise à jour impossible pour l'instant, nouvel essai…)"</small>
+        </Show>
     }
 }
 
 #[component]
 fn Recapitulatif(commande: Commande) -> impl IntoView {
-    let classe = format!("statut statut-{}", commande.statut);
     view! {
         <section class="commande">
             <h1>{format!("Commande n° {}", commande.id_commande)}</h1>
             <p>
                 "Statut : "
-                <span class=classe data-statut=commande.statut.clone() aria-live="polite">
-                    {libelle(&commande.statut)}
-                </span>
+                <StatutCommande reference=commande.reference.clone() statut=commande.statut.clone()/>
             </p>
             <p class="reference">"Référence : " <code>{commande.reference.clone()}</code></p>
             <table class="lignes">

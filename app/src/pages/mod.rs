@@ -9,7 +9,7 @@ mod produit;
 pub use catalogue::Catalogue;
 pub use commande::PageCommande;
 pub use introuvable::PageIntrouvable;
-pub use panier::PagePanier;
+pub use panier::{CompteurPanier, PagePanier};
 pub use produit::PageProduit;
 
 use leptos::prelude::*;

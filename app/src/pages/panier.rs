@@ -1,50 +1,69 @@
-//! The cart and the checkout. The order POST carries an Idempotency-Key made once per
-//! checkout, so a double click (or a retry after a network error) never makes two orders.
+//! The cart and the checkout, and the cart counter in the header.
+//!
+//! The cart lives in the browser (localStorage), so these are islands: the server renders
+//! them empty. The order POST carries an Idempotency-Key made once per checkout, so a double
+//! click (or a retry after a network error) never makes two orders.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use super::prix;
 use crate::api::{self, ErreurApi};
-use crate::panier::{self, QUANTITE_MAX};
+use crate::ilots::hydratation;
+use crate::panier::{self, AccesPanier, QUANTITE_MAX};
 
 #[component]
 pub fn PagePanier() -> impl IntoView {
-    let panier = panier::utiliser();
     view! {
         <section class="panier">
             <h1>"Panier"</h1>
-            <Show
-                when=move || !panier.with(|p| p.est_vide())
-                fallback=|| view! { <p class="vide">"Votre panier est vide. " <A href="/">"Voir le catalogue"</A></p> }
-            >
-                <table class="lignes">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Article"</th>
-                            <th scope="col">"Prix"</th>
-                            <th scope="col">"Quantité"</th>
-                            <th scope="col">"Sous-total"</th>
-                            <th scope="col"><span class="visuellement-cache">"Retirer"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For each=move || panier.get().lignes key=|l| (l.produit_id, l.quantite) let:ligne>
-                            <LigneDuPanier ligne/>
-                        </For>
-                    </tbody>
-                </table>
-                <p class="total">"Total : " <strong>{move || prix(panier.with(|p| p.total()))}</strong></p>
-                <Paiement/>
-            </Show>
+            <ContenuPanier/>
         </section>
     }
 }
 
+/// How many articles the cart holds, in the header of every page.
+#[island]
+pub fn CompteurPanier() -> impl IntoView {
+    let panier = panier::utiliser(hydratation());
+    view! {
+        <span class="compteur" aria-label="articles dans le panier">
+            {move || panier.lu.with(|p| p.nombre_d_articles())}
+        </span>
+    }
+}
+
+#[island]
+fn ContenuPanier() -> impl IntoView {
+    let panier = panier::utiliser(hydratation());
+    view! {
+        <Show
+            when=move || !panier.lu.with(|p| p.est_vide())
+            fallback=|| view! { <p class="vide">"Votre panier est vide. " <a href="/">"Voir le catalogue"</a></p> }
+        >
+            <table class="lignes">
+                <thead>
+                    <tr>
+                        <th scope="col">"Article"</th>
+                        <th scope="col">"Prix"</th>
+                        <th scope="col">"Quantité"</th>
+                        <th scope="col">"Sous-total"</th>
+                        <th scope="col"><span class="visuellement-cache">"Retirer"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || panier.lu.get().lignes key=|l| (l.produit_id, l.quantite) let:ligne>
+                        <LigneDuPanier ligne panier/>
+                    </For>
+                </tbody>
+            </table>
+            <p class="total">"Total : " <strong>{move || prix(panier.lu.with(|p| p.total()))}</strong></p>
+            <Paiement panier/>
+        </Show>
+    }
+}
+
 #[component]
-fn LigneDuPanier(ligne: panier::LignePanier) -> impl IntoView {
-    let panier = panier::utiliser();
+fn LigneDuPanier(ligne: panier::LignePanier, panier: AccesPanier) -> impl IntoView {
     let id = ligne.produit_id;
     let etiquette = format!("Quantité de {}", ligne.nom);
     view! {
@@ -60,13 +79,13 @@ fn LigneDuPanier(ligne: panier::LignePanier) -> impl IntoView {
                     prop:value=ligne.quantite.to_string()
                     on:change=move |ev| {
                         let q = event_target_value(&ev).parse::<i32>().unwrap_or(1);
-                        panier.update(|p| p.changer(id, q.max(1)));
+                        panier.changer(|p| p.changer(id, q.max(1)));
                     }
                 />
             </td>
             <td>{prix(ligne.sous_total())}</td>
             <td>
-                <button type="button" class="retirer" on:click=move |_| panier.update(|p| p.retirer(id))>
+                <button type="button" class="retirer" on:click=move |_| panier.changer(|p| p.retirer(id))>
                     "Retirer"
                 </button>
             </td>
@@ -80,12 +99,10 @@ fn nouvelle_cle() -> String {
 }
 
 #[component]
-fn Paiement() -> impl IntoView {
-    let panier = panier::utiliser();
+fn Paiement(panier: AccesPanier) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let cle = RwSignal::new(nouvelle_cle());
     let erreur = RwSignal::new(None::<ErreurApi>);
-    let navigate = use_navigate();
     let commander = Action::new_local(
         move |(email, lignes, cle): &(String, Vec<(i64, i32)>, String)| {
             api::commander(email.clone(), lignes.clone(), cle.clone())
@@ -95,9 +112,12 @@ fn Paiement() -> impl IntoView {
         if let Some(resultat) = commander.value().get() {
             match resultat {
                 Ok(c) => {
-                    panier.set(Default::default());
+                    panier.changer(|p| *p = Default::default());
                     cle.set(nouvelle_cle());
-                    navigate(&format!("/commandes/{}", c.reference), Default::default());
+                    // No client-side router in islands mode: the order page comes from the server.
+                    let _ = window()
+                        .location()
+                        .set_href(&format!("/commandes/{}", c.reference));
                 }
                 Err(e) => erreur.set(Some(e)),
             }
@@ -109,7 +129,7 @@ fn Paiement() -> impl IntoView {
             return;
         }
         erreur.set(None);
-        let lignes = panier.with_untracked(|p| {
+        let lignes = panier.actuel(|p| {
             p.lignes
                 .iter()
                 .map(|l| (l.produit_id, l.quantite))

@@ -6,7 +6,9 @@ use leptos_router::hooks::use_params_map;
 
 use super::{badge_stock, prix, Chargement, MessageErreur, PageIntrouvable};
 use crate::api::{self, Produit};
+use crate::ilots::hydratation;
 use crate::panier;
+use rust_decimal::Decimal;
 
 #[component]
 pub fn PageProduit() -> impl IntoView {
@@ -34,17 +36,7 @@ pub fn PageProduit() -> impl IntoView {
 
 #[component]
 fn Fiche(produit: Produit) -> impl IntoView {
-    let panier = panier::utiliser();
-    let quantite = RwSignal::new(1i32);
-    let ajoute = RwSignal::new(false);
-    let epuise = produit.quantite_en_stock <= 0;
-    let max = produit.quantite_en_stock.clamp(1, panier::QUANTITE_MAX);
     let (classe, texte) = badge_stock(produit.quantite_en_stock);
-    let (id, nom, montant) = (produit.id, produit.nom.clone(), produit.prix);
-    let ajouter = move |_| {
-        panier.update(|p| p.ajouter(id, &nom, montant, quantite.get_untracked()));
-        ajoute.set(true);
-    };
     view! {
         <article class="fiche">
             <img src=produit.image_url.unwrap_or_default() alt="" width="480" height="360"/>
@@ -56,31 +48,55 @@ fn Fiche(produit: Produit) -> impl IntoView {
                     {format!("{} en stock", produit.quantite_en_stock)}
                 </p>
                 <p class="description">{produit.description}</p>
-                <div class="ajout">
-                    <label for="quantite">"Quantité"</label>
-                    <input
-                        id="quantite"
-                        type="number"
-                        min="1"
-                        max=max
-                        prop:value=move || quantite.get().to_string()
-                        on:input=move |ev| {
-                            let v = event_target_value(&ev).parse::<i32>().unwrap_or(1);
-                            quantite.set(v.clamp(1, max));
-                        }
-                        disabled=epuise
-                    />
-                    <button type="button" on:click=ajouter disabled=epuise>
-                        {if epuise { "Épuisé" } else { "Ajouter au panier" }}
-                    </button>
-                </div>
-                <Show when=move || ajoute.get()>
-                    <p class="confirmation" role="status">
-                        "Ajouté au panier. " <A href="/panier">"Voir le panier"</A>
-                    </p>
-                </Show>
+                <AjoutPanier
+                    id=produit.id
+                    nom=produit.nom
+                    prix=produit.prix
+                    stock=produit.quantite_en_stock
+                />
                 <A href="/">"← Retour au catalogue"</A>
             </div>
         </article>
+    }
+}
+
+/// Quantity and « Ajouter au panier » (disabled when out of stock).
+#[island]
+fn AjoutPanier(id: i64, nom: String, prix: Decimal, stock: i32) -> impl IntoView {
+    let panier = panier::utiliser(hydratation());
+    // No suffixed literal (`1i32`) in an island: the island's exported name hashes its tokens,
+    // and the server's and the WASM's compilers (rustup's, Debian's) spell those differently.
+    let quantite: RwSignal<i32> = RwSignal::new(1);
+    let ajoute = RwSignal::new(false);
+    let epuise = stock <= 0;
+    let max = stock.clamp(1, panier::QUANTITE_MAX);
+    let ajouter = move |_| {
+        panier.changer(|p| p.ajouter(id, &nom, prix, quantite.get_untracked()));
+        ajoute.set(true);
+    };
+    view! {
+        <div class="ajout">
+            <label for="quantite">"Quantité"</label>
+            <input
+                id="quantite"
+                type="number"
+                min="1"
+                max=max
+                prop:value=move || quantite.get().to_string()
+                on:input=move |ev| {
+                    let v = event_target_value(&ev).parse::<i32>().unwrap_or(1);
+                    quantite.set(v.clamp(1, max));
+                }
+                disabled=epuise
+            />
+            <button type="button" on:click=ajouter disabled=epuise>
+                {if epuise { "Épuisé" } else { "Ajouter au panier" }}
+            </button>
+        </div>
+        <Show when=move || ajoute.get()>
+            <p class="confirmation" role="status">
+                "Ajouté au panier. " <a href="/panier">"Voir le panier"</a>
+            </p>
+        </Show>
     }
 }
