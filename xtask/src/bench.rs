@@ -22,7 +22,12 @@ pub enum Quoi {
 const PORT_SERVICE: u16 = 18181;
 const PORT_PLAFOND: u16 = 18182;
 
-pub fn bench(quoi: Quoi, duree: u32, connexions: u32) -> anyhow::Result<()> {
+pub fn bench(
+    quoi: Quoi,
+    duree: u32,
+    connexions: u32,
+    smtp: crate::bench_pipeline::Smtp,
+) -> anyhow::Result<()> {
     // The load generator must not be a debug build competing for the same two cores.
     if cfg!(debug_assertions) {
         let quoi = match quoi {
@@ -45,7 +50,14 @@ pub fn bench(quoi: Quoi, duree: u32, connexions: u32) -> anyhow::Result<()> {
                     "--",
                 ])
                 .args(["bench", quoi, "--duree", &duree.to_string()])
-                .args(["--connexions", &connexions.to_string()]),
+                .args(["--connexions", &connexions.to_string()])
+                .args([
+                    "--smtp",
+                    match smtp {
+                        crate::bench_pipeline::Smtp::Sink => "sink",
+                        crate::bench_pipeline::Smtp::Maildev => "maildev",
+                    },
+                ]),
         );
     }
     anyhow::ensure!(
@@ -57,7 +69,7 @@ pub fn bench(quoi: Quoi, duree: u32, connexions: u32) -> anyhow::Result<()> {
         infra::assurer_services(&mut demarres)?;
         match quoi {
             Quoi::Catalogue => catalogue(duree, connexions),
-            Quoi::Pipeline => crate::bench_pipeline::pipeline(duree, connexions),
+            Quoi::Pipeline => crate::bench_pipeline::pipeline(duree, connexions, smtp),
             Quoi::Storefront => storefront(duree, connexions),
         }
     })();

@@ -26,12 +26,41 @@ struct Service {
     pid: u32,
 }
 
-pub fn pipeline(duree: u32, clients: u32) -> anyhow::Result<()> {
+/// The SMTP server the mail worker sends to during the benchmark.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Smtp {
+    /// Postfix's smtp-sink: accepts and drops mail, made for load tests.
+    Sink,
+    /// maildev, the development inbox (Node, about 300 messages a second at most).
+    Maildev,
+}
+
+pub fn pipeline(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
     let binaires = construire(true)?;
     infra::supprimer_bases("bench_")?;
     let prefixe = format!("bench.{}.", std::process::id());
     let mut enfants = Enfants::default();
-    infra::assurer_maildev(&mut enfants, SMTP, BOITE)?;
+    match smtp {
+        Smtp::Maildev => infra::assurer_maildev(&mut enfants, SMTP, BOITE)?,
+        Smtp::Sink => {
+            anyhow::ensure!(
+                crate::installation::smtp_sink().exists(),
+                "smtp-sink manque : lancez `cargo xtask setup`"
+            );
+            println!("→ démarrage de smtp-sink (SMTP {SMTP})");
+            enfants.lancer(
+                "smtp-sink",
+                Command::new(crate::installation::smtp_sink())
+                    .env(
+                        "LD_LIBRARY_PATH",
+                        crate::installation::bibliotheques_postfix(),
+                    )
+                    // It refuses to run as root without a user to switch to.
+                    .args(["-u", "nobody", &format!("127.0.0.1:{SMTP}"), "512"]),
+            )?;
+            infra::attendre_port(SMTP, Duration::from_secs(10))?;
+        }
+    }
     let amqp = "amqp://guest:guest@127.0.0.1:5672/%2f";
     let mut services = Vec::new();
     for (nom, port, env) in [
@@ -122,7 +151,11 @@ pub fn pipeline(duree: u32, clients: u32) -> anyhow::Result<()> {
     infra::supprimer_bases("bench_")?;
 
     println!();
-    println!("bench pipeline — release, tout sur cette machine à 2 cœurs (PostgreSQL, RabbitMQ, maildev, 3 services, clients)");
+    let serveur_smtp = match smtp {
+        Smtp::Sink => "smtp-sink",
+        Smtp::Maildev => "maildev",
+    };
+    println!("bench pipeline — release, tout sur cette machine à 2 cœurs (PostgreSQL, RabbitMQ, {serveur_smtp}, 3 services, clients)");
     println!("débit de bout en bout : {debit:.0} commandes/s ({n1} commandes, {clients} clients) (objectif ≥ 500) {}", verdict(debit >= 500.0));
     println!("à 200 commandes/s ({n2} commandes) : POST p50 {p50:.1} ms, p99 {p99:.1} ms (objectif p99 < 25) {}", verdict(p99 < 25.0));
     println!("temps jusqu'au statut final : p50 {c50} ms, p99 {c99} ms");

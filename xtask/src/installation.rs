@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use anyhow::Context;
+
 use crate::{dossier_outils, executer, existe};
 
 /// Debian packages: (a program that proves it is there, the package).
@@ -107,6 +109,7 @@ pub fn setup() -> anyhow::Result<()> {
         )?;
     }
     installer_wasm_bindgen()?;
+    installer_smtp_sink()?;
     println!("✓ installation terminée");
     Ok(())
 }
@@ -138,6 +141,49 @@ fn installer_wasm_bindgen() -> anyhow::Result<()> {
             .arg(dossier_outils().join("cargo"))
             .env_remove("CARGO_TARGET_DIR"),
     )
+}
+
+/// Postfix's `smtp-sink`, the SMTP server the pipeline benchmark sends to: a real SMTP
+/// server written for load tests, which accepts and drops mail in C at thousands of messages
+/// a second (maildev, a Node program, tops out near 300 a second and would be what is
+/// measured). Taken out of Debian's package with `dpkg-deb -x`, so that no mail system is
+/// installed, configured or started on the machine.
+fn installer_smtp_sink() -> anyhow::Result<()> {
+    let racine = dossier_outils().join("postfix");
+    if smtp_sink().exists() {
+        println!("✓ smtp-sink déjà présent");
+        return Ok(());
+    }
+    println!("→ smtp-sink (paquet Debian postfix, extrait sans installation)");
+    let telechargement = dossier_outils().join("deb");
+    std::fs::create_dir_all(&telechargement)?;
+    executer(
+        Command::new("apt-get")
+            .current_dir(&telechargement)
+            .args(["download", "-q", "postfix"]),
+    )?;
+    let paquet = std::fs::read_dir(&telechargement)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("postfix_"))
+        })
+        .context("paquet postfix introuvable après apt-get download")?;
+    executer(Command::new("dpkg-deb").arg("-x").arg(&paquet).arg(&racine))?;
+    std::fs::remove_dir_all(&telechargement)?;
+    anyhow::ensure!(smtp_sink().exists(), "smtp-sink absent du paquet postfix");
+    Ok(())
+}
+
+/// `smtp-sink` as extracted by [`setup`]; it needs [`bibliotheques_postfix`] to run.
+pub fn smtp_sink() -> std::path::PathBuf {
+    dossier_outils().join("postfix/usr/sbin/smtp-sink")
+}
+
+/// Postfix's own shared libraries, for `LD_LIBRARY_PATH`.
+pub fn bibliotheques_postfix() -> std::path::PathBuf {
+    dossier_outils().join("postfix/usr/lib/postfix")
 }
 
 /// A program installed in the tools venv.

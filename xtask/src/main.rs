@@ -60,6 +60,9 @@ enum Commande {
         /// Concurrent connections.
         #[arg(long, default_value_t = 64)]
         connexions: u32,
+        /// SMTP server of the pipeline benchmark.
+        #[arg(long, value_enum, default_value_t = bench_pipeline::Smtp::Sink)]
+        smtp: bench_pipeline::Smtp,
     },
     /// Build the storefront's WASM bundle into `<target>/site/pkg`.
     Wasm,
@@ -78,7 +81,8 @@ fn main() -> anyhow::Result<()> {
             quoi,
             duree,
             connexions,
-        } => bench::bench(quoi, duree, connexions),
+            smtp,
+        } => bench::bench(quoi, duree, connexions, smtp),
         Commande::SqlxPrepare => sqlx_prepare::preparer(),
         Commande::Wasm => wasm::construire().map(|_| ()),
     }
