@@ -156,7 +156,7 @@ pub async fn par_reference(db: &PgPool, reference: Uuid) -> anyhow::Result<Optio
 }
 
 /// [`par_reference`] on a given connection (inside a transaction).
-pub async fn par_reference_tx(
+async fn par_reference_tx(
     conn: &mut PgConnection,
     reference: Uuid,
 ) -> anyhow::Result<Option<Commande>> {
@@ -173,6 +173,39 @@ pub async fn par_reference_tx(
         None => Ok(None),
         Some(e) => Ok(completer(conn, vec![e]).await?.pop()),
     }
+}
+
+/// Moves the listed orders that are still `en_attente` to their final status, in one
+/// statement; returns those that moved (a duplicate or late event moves nothing).
+pub async fn terminer(
+    conn: &mut PgConnection,
+    fins: &[(i64, Uuid, Statut)],
+) -> anyhow::Result<Vec<Commande>> {
+    let ids: Vec<i64> = fins.iter().map(|f| f.0).collect();
+    let references: Vec<Uuid> = fins.iter().map(|f| f.1).collect();
+    let statuts: Vec<&str> = fins
+        .iter()
+        .map(|f| match f.2 {
+            Statut::EnAttente => "en_attente",
+            Statut::Confirmee => "confirmee",
+            Statut::Annulee => "annulee",
+        })
+        .collect();
+    let entetes = sqlx::query_as!(
+        Entete,
+        r#"UPDATE commandes AS c SET statut = d.statut, modifie_le = now()
+           FROM UNNEST($1::bigint[], $2::uuid[], $3::text[]) AS d(id, reference, statut)
+           WHERE c.id = d.id AND c.reference = d.reference AND c.statut = 'en_attente'
+           RETURNING c.id, c.reference, c.email, c.statut AS "statut: Statut", c.total,
+                     c.cree_le, c.modifie_le"#,
+        &ids,
+        &references,
+        &statuts as &[&str],
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("changement de statut")?;
+    completer(conn, entetes).await
 }
 
 /// A page of orders, newest first, and the total count.

@@ -51,78 +51,117 @@ pub fn commande_nouvelle(c: &Commande) -> CommandeNouvelle {
     }
 }
 
-/// Handles one `stock.reserve` / `stock.refuse`.
-pub async fn traiter(db: PgPool, message: Message) -> Issue {
+/// Handles a batch of `stock.reserve` / `stock.refuse`: one outcome per message, in order.
+///
+/// The whole batch is one transaction (status changes and outcome events); should it fail,
+/// each message is tried again alone, so one bad message cannot hold back the others.
+pub async fn traiter_lot(db: PgPool, messages: Vec<Message>) -> Vec<Issue> {
+    let mut issues: Vec<Option<Issue>> = Vec::with_capacity(messages.len());
+    let mut valides = Vec::new();
+    for (rang, message) in messages.iter().enumerate() {
+        match lire(message) {
+            Ok((resultat, statut)) => {
+                issues.push(None);
+                valides.push((rang, resultat, statut));
+            }
+            Err(raison) => issues.push(Some(Issue::Poison(raison))),
+        }
+    }
+    match appliquer(&db, &valides).await {
+        Ok(()) => marquer(&valides, &mut issues, || Issue::Traite),
+        Err(e) if valides.len() <= 1 => {
+            marquer(&valides, &mut issues, || Issue::Reessayer(format!("{e:#}")));
+        }
+        Err(e) => {
+            tracing::warn!(erreur = %format!("{e:#}"), "lot refusé : chaque message est repris seul");
+            for un in valides.chunks(1) {
+                match appliquer(&db, un).await {
+                    Ok(()) => marquer(un, &mut issues, || Issue::Traite),
+                    Err(e) => marquer(un, &mut issues, || Issue::Reessayer(format!("{e:#}"))),
+                }
+            }
+        }
+    }
+    issues
+        .into_iter()
+        .map(|i| i.unwrap_or_else(|| Issue::Reessayer("message sans issue".into())))
+        .collect()
+}
+
+type Valide = (usize, ResultatStock, StatutFinal);
+
+fn lire(message: &Message) -> Result<(ResultatStock, StatutFinal), String> {
     let statut = match message.routing_key.as_str() {
         cles::STOCK_RESERVE => StatutFinal::Confirmee,
         cles::STOCK_REFUSE => StatutFinal::Annulee,
-        autre => return Issue::Poison(format!("clé de routage inattendue : {autre}")),
+        autre => return Err(format!("clé de routage inattendue : {autre}")),
     };
-    let resultat: ResultatStock = match serde_json::from_slice(&message.corps) {
-        Ok(r) => r,
-        Err(e) => return Issue::Poison(format!("résultat de stock illisible : {e}")),
-    };
-    match appliquer(&db, &resultat, statut).await {
-        Ok(true) => {
-            tracing::info!(
-                id_commande = resultat.id_commande,
-                ?statut,
-                "commande terminée"
-            );
-            Issue::Traite
-        }
-        Ok(false) => {
-            tracing::info!(
-                id_commande = resultat.id_commande,
-                "commande déjà terminée ou inconnue : rien à faire"
-            );
-            Issue::Traite
-        }
-        Err(e) => Issue::Reessayer(format!("{e:#}")),
+    let resultat: ResultatStock = serde_json::from_slice(&message.corps)
+        .map_err(|e| format!("résultat de stock illisible : {e}"))?;
+    Ok((resultat, statut))
+}
+
+fn marquer(valides: &[Valide], issues: &mut [Option<Issue>], issue: impl Fn() -> Issue) {
+    for (rang, _, _) in valides {
+        issues[*rang] = Some(issue());
     }
 }
 
-/// `true` when the order moved (and its outcome event was written).
-async fn appliquer(db: &PgPool, r: &ResultatStock, statut: StatutFinal) -> anyhow::Result<bool> {
-    let nouveau = match statut {
+/// Moves the orders still pending and writes their outcome events, in one transaction.
+async fn appliquer(db: &PgPool, valides: &[Valide]) -> anyhow::Result<()> {
+    if valides.is_empty() {
+        return Ok(());
+    }
+    let fins: Vec<(i64, Uuid, Statut)> = valides
+        .iter()
+        .map(|(_, r, s)| (r.id_commande, r.reference, statut_de(*s)))
+        .collect();
+    let mut tx = db.begin().await.context("transaction du statut")?;
+    let terminees = crate::depot::terminer(&mut tx, &fins).await?;
+    let mut evenements = Vec::with_capacity(terminees.len());
+    for commande in &terminees {
+        // The event that moved it: the first of the batch for this order with that status.
+        let Some((_, r, statut)) = valides.iter().find(|(_, r, s)| {
+            r.id_commande == commande.id_commande && statut_de(*s) == commande.statut
+        }) else {
+            continue;
+        };
+        tracing::info!(
+            id_commande = commande.id_commande,
+            ?statut,
+            "commande terminée"
+        );
+        let terminee = CommandeTerminee {
+            id_evenement: Uuid::new_v4(),
+            id_commande: commande.id_commande,
+            reference: commande.reference,
+            email: commande.email.clone(),
+            statut: *statut,
+            total: commande.total,
+            lignes: lignes_evenement(commande),
+            manquants: r.manquants.clone(),
+            timestamp: Utc::now(),
+        };
+        let cle = match statut {
+            StatutFinal::Confirmee => cles::COMMANDE_CONFIRMEE,
+            StatutFinal::Annulee => cles::COMMANDE_ANNULEE,
+        };
+        evenements.push((cle, terminee.id_evenement, terminee));
+    }
+    if terminees.len() < valides.len() {
+        tracing::info!(
+            ignores = valides.len() - terminees.len(),
+            "commandes déjà terminées ou inconnues : rien à faire"
+        );
+    }
+    socle::outbox::ajouter_lot(&mut tx, &evenements).await?;
+    tx.commit().await.context("validation du statut")?;
+    Ok(())
+}
+
+fn statut_de(s: StatutFinal) -> Statut {
+    match s {
         StatutFinal::Confirmee => Statut::Confirmee,
         StatutFinal::Annulee => Statut::Annulee,
-    };
-    let mut tx = db.begin().await.context("transaction du statut")?;
-    let deplacee = sqlx::query!(
-        r#"UPDATE commandes SET statut = $3, modifie_le = now()
-           WHERE id = $1 AND reference = $2 AND statut = 'en_attente'
-           RETURNING id"#,
-        r.id_commande,
-        r.reference,
-        nouveau as Statut,
-    )
-    .fetch_optional(&mut *tx)
-    .await
-    .context("changement de statut")?;
-    if deplacee.is_none() {
-        tx.rollback().await.ok();
-        return Ok(false);
     }
-    let commande = crate::depot::par_reference_tx(&mut tx, r.reference)
-        .await?
-        .context("commande disparue pendant sa mise à jour")?;
-    let terminee = CommandeTerminee {
-        id_evenement: Uuid::new_v4(),
-        id_commande: commande.id_commande,
-        reference: commande.reference,
-        email: commande.email.clone(),
-        statut,
-        total: commande.total,
-        lignes: lignes_evenement(&commande),
-        manquants: r.manquants.clone(),
-        timestamp: Utc::now(),
-    };
-    let cle = match statut {
-        StatutFinal::Confirmee => cles::COMMANDE_CONFIRMEE,
-        StatutFinal::Annulee => cles::COMMANDE_ANNULEE,
-    };
-    socle::outbox::ajouter(&mut tx, cle, terminee.id_evenement, &terminee).await?;
-    tx.commit().await.context("validation du statut")?;
-    Ok(true)
 }

@@ -26,7 +26,7 @@ impl Application {
 
         let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
         m.relayer_outbox(db.clone());
-        m.consommer(
+        m.consommer_par_lots(
             COMMANDES_STATUT,
             OptionsConsommateur {
                 prefetch: config.prefetch,
@@ -34,7 +34,7 @@ impl Application {
             },
             {
                 let db = db.clone();
-                move |message| saga::traiter(db.clone(), message)
+                move |messages| saga::traiter_lot(db.clone(), messages)
             },
         );
         let etat = AppState {

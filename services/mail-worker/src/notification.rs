@@ -1,7 +1,7 @@
 //! The `mail_notifier` consumer: one email per order outcome, even under redelivery.
 //!
-//! Per outcome (reference + status), under a PostgreSQL advisory lock so two deliveries of the
-//! same event cannot race: if it was already sent, ack; else render, send, record, ack. SMTP
+//! Per outcome (reference + status), in one transaction: claim its row in `emails_envoyes`
+//! (a concurrent duplicate waits on it, then skips), send, commit, ack. SMTP
 //! down → retry later (delay queue); unreadable event or undeliverable address → dead-letter
 //! queue at once.
 
@@ -62,28 +62,12 @@ impl Notificateur {
         };
         let cle = format!("{}.{statut}", c.reference);
 
+        // The row is claimed before the send and committed after it. A second delivery of
+        // the same outcome waits on the uncommitted row (primary key), then finds it and
+        // skips; if the send failed, the rollback frees the claim for the retry.
         let mut tx = self.db.begin().await.context("transaction")?;
-        sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cle)
-            .execute(&mut *tx)
-            .await
-            .context("verrou de l'envoi")?;
-        let deja = sqlx::query_scalar!(
-            r#"SELECT EXISTS (SELECT 1 FROM emails_envoyes WHERE reference = $1 AND statut = $2) AS "deja!""#,
-            c.reference,
-            statut
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .context("recherche d'un envoi")?;
-        if deja {
-            return Ok(false);
-        }
-        self.expediteur
-            .envoyer(&destinataire, &cle, &courriel)
-            .await?;
-        // From here the email is out: a failure to record it is the duplicate window.
-        sqlx::query!(
-            "INSERT INTO emails_envoyes (reference, statut, id_commande, destinataire) VALUES ($1, $2, $3, $4)",
+        let reclame = sqlx::query!(
+            "INSERT INTO emails_envoyes (reference, statut, id_commande, destinataire) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             c.reference,
             statut,
             c.id_commande,
@@ -91,7 +75,17 @@ impl Notificateur {
         )
         .execute(&mut *tx)
         .await
-        .context("enregistrement de l'envoi")?;
+        .context("réservation de l'envoi")?
+        .rows_affected()
+            == 1;
+        if !reclame {
+            return Ok(false);
+        }
+        self.expediteur
+            .envoyer(&destinataire, &cle, &courriel)
+            .await?;
+        // From here the email is out: a failure to commit is the duplicate window. (The row's
+        // `envoye_le` is when the claim was made, a few milliseconds before SMTP accepted.)
         tx.commit().await.context("validation de l'envoi")?;
         tracing::info!(id_commande = c.id_commande, statut, "courriel envoyé");
         Ok(true)

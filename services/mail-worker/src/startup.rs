@@ -37,6 +37,7 @@ impl Application {
                 tentatives_max: config.tentatives_max,
                 delai_base: config.delai_reessai,
                 delai_max: Duration::from_secs(60),
+                ..Default::default()
             },
             move |message| {
                 let n = notificateur.clone();

@@ -30,22 +30,14 @@ impl Filtre {
     }
 }
 
+/// A page of products and how many match in all, in one query (the count is a window over
+/// the matches, computed before LIMIT); a second query counts only for a page past the end.
 pub async fn lister(db: &PgPool, f: &Filtre) -> anyhow::Result<(Vec<Produit>, i64)> {
     let motif = f.motif();
     let ids = f.ids.as_deref();
-    let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "total!" FROM produits
-           WHERE ($1::text IS NULL OR nom ILIKE $1 OR description ILIKE $1)
-             AND ($2::bigint[] IS NULL OR id = ANY($2))"#,
-        motif,
-        ids,
-    )
-    .fetch_one(db)
-    .await
-    .context("comptage des produits")?;
-    let produits = sqlx::query_as!(
-        Produit,
-        r#"SELECT id, nom, description, prix, quantite_en_stock, image_url, cree_le, modifie_le
+    let lignes = sqlx::query!(
+        r#"SELECT id, nom, description, prix, quantite_en_stock, image_url, cree_le, modifie_le,
+                  count(*) OVER () AS "total!"
            FROM produits
            WHERE ($1::text IS NULL OR nom ILIKE $1 OR description ILIKE $1)
              AND ($2::bigint[] IS NULL OR id = ANY($2))
@@ -59,6 +51,33 @@ pub async fn lister(db: &PgPool, f: &Filtre) -> anyhow::Result<(Vec<Produit>, i6
     .fetch_all(db)
     .await
     .context("lecture des produits")?;
+    let total = match lignes.first() {
+        Some(l) => l.total,
+        None if f.pagination.decalage() == 0 => 0,
+        None => sqlx::query_scalar!(
+            r#"SELECT count(*) AS "total!" FROM produits
+               WHERE ($1::text IS NULL OR nom ILIKE $1 OR description ILIKE $1)
+                 AND ($2::bigint[] IS NULL OR id = ANY($2))"#,
+            motif,
+            ids,
+        )
+        .fetch_one(db)
+        .await
+        .context("comptage des produits")?,
+    };
+    let produits = lignes
+        .into_iter()
+        .map(|l| Produit {
+            id: l.id,
+            nom: l.nom,
+            description: l.description,
+            prix: l.prix,
+            quantite_en_stock: l.quantite_en_stock,
+            image_url: l.image_url,
+            cree_le: l.cree_le,
+            modifie_le: l.modifie_le,
+        })
+        .collect();
     Ok((produits, total))
 }
 

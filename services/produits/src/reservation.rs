@@ -1,12 +1,16 @@
 //! The stock side of the order saga: consumes `commande.nouvelle` from `stock_update`.
 //!
-//! In ONE transaction: skip the event if its id is already in the inbox, lock the products
-//! (in id order, so concurrent reservations cannot deadlock), reserve every line only if
-//! every line is available, record the event id, and write `stock.reserve` or `stock.refuse`
-//! to the outbox. The message is acked only after the commit. Stock cannot go negative: the
-//! rows are locked while checked, and a CHECK constraint stands behind it.
+//! Messages come in batches (whatever the broker has already delivered) and a batch is ONE
+//! transaction: skip the events whose id is already in the inbox, lock the products (in id
+//! order, so concurrent reservations cannot deadlock), then for each order in delivery order
+//! reserve every line only if every line is available, record the event ids, and write
+//! `stock.reserve` or `stock.refuse` to the outbox. The messages are acked only after the
+//! commit. Should the batch's transaction fail, each message is tried again alone, so one bad
+//! message cannot hold back the others. Stock cannot go negative: the rows are locked while
+//! checked, and a CHECK constraint stands behind it. Under load a hot product's row lock and
+//! the commit are paid once per batch instead of once per order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -19,35 +23,81 @@ use uuid::Uuid;
 
 use crate::cache::CacheCatalogue;
 
-/// Handles one delivery.
-pub async fn traiter(db: PgPool, cache: Arc<CacheCatalogue>, message: Message) -> Issue {
-    let evenement: CommandeNouvelle = match serde_json::from_slice(&message.corps) {
-        Ok(e) => e,
-        Err(e) => return Issue::Poison(format!("commande.nouvelle illisible : {e}")),
-    };
-    let demande = match demande(&evenement) {
-        Ok(d) => d,
-        Err(raison) => return Issue::Poison(raison),
-    };
-    match reserver(&db, &evenement, &demande).await {
-        Ok(Resultat::Reserve) => {
-            cache.invalider();
-            tracing::info!(id_commande = evenement.id_commande, "stock réservé");
-            Issue::Traite
+/// Handles a batch of deliveries: one outcome per message, in order.
+pub async fn traiter_lot(
+    db: PgPool,
+    cache: Arc<CacheCatalogue>,
+    messages: Vec<Message>,
+) -> Vec<Issue> {
+    let mut issues: Vec<Option<Issue>> = Vec::with_capacity(messages.len());
+    let mut valides = Vec::new();
+    for (rang, message) in messages.iter().enumerate() {
+        match lire(message) {
+            Ok((evenement, demande)) => {
+                issues.push(None);
+                valides.push((rang, evenement, demande));
+            }
+            Err(raison) => issues.push(Some(Issue::Poison(raison))),
         }
-        Ok(Resultat::Refuse(n)) => {
-            tracing::info!(
+    }
+    match reserver(&db, &valides).await {
+        Ok(resultats) => conclure(&cache, &valides, resultats, &mut issues),
+        Err(e) if valides.len() <= 1 => {
+            for (rang, _, _) in &valides {
+                issues[*rang] = Some(Issue::Reessayer(format!("{e:#}")));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(erreur = %format!("{e:#}"), "lot refusé : chaque message est repris seul");
+            for un in valides.chunks(1) {
+                match reserver(&db, un).await {
+                    Ok(resultats) => conclure(&cache, un, resultats, &mut issues),
+                    Err(e) => issues[un[0].0] = Some(Issue::Reessayer(format!("{e:#}"))),
+                }
+            }
+        }
+    }
+    issues
+        .into_iter()
+        .map(|i| i.unwrap_or_else(|| Issue::Reessayer("message sans issue".into())))
+        .collect()
+}
+
+type Valide = (usize, CommandeNouvelle, BTreeMap<i64, i32>);
+
+fn lire(message: &Message) -> Result<(CommandeNouvelle, BTreeMap<i64, i32>), String> {
+    let evenement: CommandeNouvelle = serde_json::from_slice(&message.corps)
+        .map_err(|e| format!("commande.nouvelle illisible : {e}"))?;
+    let demande = demande(&evenement)?;
+    Ok((evenement, demande))
+}
+
+fn conclure(
+    cache: &CacheCatalogue,
+    valides: &[Valide],
+    resultats: Vec<Resultat>,
+    issues: &mut [Option<Issue>],
+) {
+    let mut stock_change = false;
+    for ((rang, evenement, _), resultat) in valides.iter().zip(resultats) {
+        match resultat {
+            Resultat::Reserve => {
+                stock_change = true;
+                tracing::info!(id_commande = evenement.id_commande, "stock réservé");
+            }
+            Resultat::Refuse(n) => tracing::info!(
                 id_commande = evenement.id_commande,
                 lignes_manquantes = n,
                 "stock insuffisant"
-            );
-            Issue::Traite
+            ),
+            Resultat::DejaTraite => {
+                tracing::info!(id_evenement = %evenement.id_evenement, "événement déjà traité, ignoré");
+            }
         }
-        Ok(Resultat::DejaTraite) => {
-            tracing::info!(id_evenement = %evenement.id_evenement, "événement déjà traité, ignoré");
-            Issue::Traite
-        }
-        Err(e) => Issue::Reessayer(format!("{e:#}")),
+        issues[*rang] = Some(Issue::Traite);
+    }
+    if stock_change {
+        cache.invalider();
     }
 }
 
@@ -78,52 +128,105 @@ enum Resultat {
     DejaTraite,
 }
 
-async fn reserver(
-    db: &PgPool,
-    e: &CommandeNouvelle,
-    demande: &BTreeMap<i64, i32>,
-) -> anyhow::Result<Resultat> {
-    let mut tx = db.begin().await.context("transaction de réservation")?;
-    let nouveau = sqlx::query!(
-        "INSERT INTO evenements_traites (id_evenement) VALUES ($1) ON CONFLICT DO NOTHING",
-        e.id_evenement
-    )
-    .execute(&mut *tx)
-    .await
-    .context("inbox")?
-    .rows_affected()
-        == 1;
-    if !nouveau {
-        tx.rollback().await.ok();
-        return Ok(Resultat::DejaTraite);
+/// One transaction for the whole batch; one result per valid message, in order.
+async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resultat>> {
+    if valides.is_empty() {
+        return Ok(Vec::new());
     }
-    let ids: Vec<i64> = demande.keys().copied().collect();
-    let stocks = sqlx::query!(
-        "SELECT id, nom, quantite_en_stock FROM produits WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-        &ids
+    let mut tx = db.begin().await.context("transaction de réservation")?;
+    let ids_evenements: Vec<Uuid> = valides.iter().map(|(_, e, _)| e.id_evenement).collect();
+    let mut nouveaux: HashSet<Uuid> = sqlx::query_scalar!(
+        r#"INSERT INTO evenements_traites (id_evenement)
+           SELECT * FROM UNNEST($1::uuid[])
+           ON CONFLICT DO NOTHING
+           RETURNING id_evenement"#,
+        &ids_evenements
     )
     .fetch_all(&mut *tx)
     .await
-    .context("verrouillage des produits")?;
-    let manquants: Vec<Manquant> = demande
+    .context("inbox")?
+    .into_iter()
+    .collect();
+    if nouveaux.is_empty() {
+        tx.rollback().await.ok();
+        return Ok(valides.iter().map(|_| Resultat::DejaTraite).collect());
+    }
+
+    let ids_produits: Vec<i64> = valides
         .iter()
-        .filter_map(|(id, n)| {
-            let produit = stocks.iter().find(|s| s.id == *id);
-            let disponible = produit.map_or(0, |p| p.quantite_en_stock);
-            (disponible < *n).then(|| Manquant {
-                produit_id: *id,
-                nom: produit.map(|p| p.nom.clone()),
-                demande: *n,
-                disponible,
-            })
-        })
+        .flat_map(|(_, _, d)| d.keys().copied())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
         .collect();
-    if manquants.is_empty() {
-        let quantites: Vec<i32> = demande.values().copied().collect();
+    let mut stocks: HashMap<i64, (String, i32)> = sqlx::query!(
+        "SELECT id, nom, quantite_en_stock FROM produits WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &ids_produits
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("verrouillage des produits")?
+    .into_iter()
+    .map(|p| (p.id, (p.nom, p.quantite_en_stock)))
+    .collect();
+
+    let mut resultats = Vec::with_capacity(valides.len());
+    let mut evenements = Vec::new();
+    let mut modifies = BTreeSet::new();
+    for (_, e, demande) in valides {
+        // The same event twice in one batch: only its first copy counts.
+        if !nouveaux.remove(&e.id_evenement) {
+            resultats.push(Resultat::DejaTraite);
+            continue;
+        }
+        let manquants: Vec<Manquant> = demande
+            .iter()
+            .filter_map(|(id, n)| {
+                let produit = stocks.get(id);
+                let disponible = produit.map_or(0, |p| p.1);
+                (disponible < *n).then(|| Manquant {
+                    produit_id: *id,
+                    nom: produit.map(|p| p.0.clone()),
+                    demande: *n,
+                    disponible,
+                })
+            })
+            .collect();
+        if manquants.is_empty() {
+            for (id, n) in demande {
+                if let Some(p) = stocks.get_mut(id) {
+                    p.1 -= n;
+                    modifies.insert(*id);
+                }
+            }
+        }
+        let reponse = ResultatStock {
+            id_evenement: Uuid::new_v4(),
+            id_evenement_commande: e.id_evenement,
+            id_commande: e.id_commande,
+            reference: e.reference,
+            manquants,
+            timestamp: Utc::now(),
+        };
+        resultats.push(if reponse.manquants.is_empty() {
+            Resultat::Reserve
+        } else {
+            Resultat::Refuse(reponse.manquants.len())
+        });
+        let cle = if reponse.manquants.is_empty() {
+            cles::STOCK_RESERVE
+        } else {
+            cles::STOCK_REFUSE
+        };
+        evenements.push((cle, reponse.id_evenement, reponse));
+    }
+    if !modifies.is_empty() {
+        // The rows are locked: the stock computed above is the stock.
+        let (ids, quantites): (Vec<i64>, Vec<i32>) =
+            modifies.iter().map(|id| (*id, stocks[id].1)).unzip();
         sqlx::query!(
             r#"UPDATE produits AS p
-               SET quantite_en_stock = p.quantite_en_stock - d.n, modifie_le = now()
-               FROM UNNEST($1::bigint[], $2::int[]) AS d(id, n)
+               SET quantite_en_stock = d.q, modifie_le = now()
+               FROM UNNEST($1::bigint[], $2::int[]) AS d(id, q)
                WHERE p.id = d.id"#,
             &ids,
             &quantites
@@ -132,24 +235,7 @@ async fn reserver(
         .await
         .context("décrément du stock")?;
     }
-    let reponse = ResultatStock {
-        id_evenement: Uuid::new_v4(),
-        id_evenement_commande: e.id_evenement,
-        id_commande: e.id_commande,
-        reference: e.reference,
-        manquants,
-        timestamp: Utc::now(),
-    };
-    let cle = if reponse.manquants.is_empty() {
-        cles::STOCK_RESERVE
-    } else {
-        cles::STOCK_REFUSE
-    };
-    socle::outbox::ajouter(&mut tx, cle, reponse.id_evenement, &reponse).await?;
+    socle::outbox::ajouter_lot(&mut tx, &evenements).await?;
     tx.commit().await.context("validation de la réservation")?;
-    Ok(if reponse.manquants.is_empty() {
-        Resultat::Reserve
-    } else {
-        Resultat::Refuse(reponse.manquants.len())
-    })
+    Ok(resultats)
 }

@@ -37,7 +37,7 @@ impl Application {
             m.arret.clone(),
         ));
         m.relayer_outbox(db.clone());
-        m.consommer(
+        m.consommer_par_lots(
             STOCK_UPDATE,
             OptionsConsommateur {
                 prefetch: config.prefetch,
@@ -46,7 +46,7 @@ impl Application {
             {
                 let db = db.clone();
                 let cache = cache.clone();
-                move |message| reservation::traiter(db.clone(), cache.clone(), message)
+                move |messages| reservation::traiter_lot(db.clone(), cache.clone(), messages)
             },
         );
 

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::amqp::{consommer, Broker, Issue, Message, OptionsConsommateur};
+use crate::amqp::{consommer, consommer_par_lots, Broker, Issue, Message, OptionsConsommateur};
 
 pub struct Messagerie {
     pub broker: Broker,
@@ -48,6 +48,26 @@ impl Messagerie {
         Fut: Future<Output = Issue> + Send + 'static,
     {
         self.taches.spawn(consommer(
+            self.broker.clone(),
+            self.topologie.clone(),
+            file,
+            options,
+            self.arret.clone(),
+            gestionnaire,
+        ));
+    }
+
+    /// Consumes `file` in batches with `gestionnaire` (see [`crate::amqp::consommer_par_lots`]).
+    pub fn consommer_par_lots<G, Fut>(
+        &self,
+        file: File,
+        options: OptionsConsommateur,
+        gestionnaire: G,
+    ) where
+        G: Fn(Vec<Message>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Vec<Issue>> + Send + 'static,
+    {
+        self.taches.spawn(consommer_par_lots(
             self.broker.clone(),
             self.topologie.clone(),
             file,

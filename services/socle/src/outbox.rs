@@ -45,6 +45,39 @@ pub async fn ajouter<T: Serialize>(
     Ok(())
 }
 
+/// Records several events in one statement, in the caller's transaction: `(routing key,
+/// event id, event)` each, published in this order.
+pub async fn ajouter_lot<T: Serialize>(
+    conn: &mut PgConnection,
+    evenements: &[(&str, Uuid, T)],
+) -> anyhow::Result<()> {
+    if evenements.is_empty() {
+        return Ok(());
+    }
+    let mut ids = Vec::with_capacity(evenements.len());
+    let mut cles = Vec::with_capacity(evenements.len());
+    let mut charges = Vec::with_capacity(evenements.len());
+    for (cle, id, evenement) in evenements {
+        ids.push(*id);
+        cles.push(*cle);
+        charges.push(serde_json::to_string(evenement).context("sérialisation d'un événement")?);
+    }
+    // WITH ORDINALITY keeps the identity column in the order given.
+    sqlx::query(
+        r#"INSERT INTO outbox (id_evenement, routing_key, charge)
+           SELECT e.id, e.cle, e.charge
+           FROM UNNEST($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS e(id, cle, charge, rang)
+           ORDER BY e.rang"#,
+    )
+    .bind(&ids)
+    .bind(&cles)
+    .bind(&charges)
+    .execute(conn)
+    .await
+    .context("écriture dans l'outbox")?;
+    Ok(())
+}
+
 /// Publishes the outbox until `arret`; the batch in flight is finished first.
 pub async fn relayer(db: PgPool, broker: Broker, topologie: Topologie, arret: CancellationToken) {
     let mut reveil = ecouteur(&db).await;

@@ -7,12 +7,19 @@
 //! attempt counter, then the original is acked; past the limit it is dead-lettered instead).
 //! The loop survives broker restarts and stops gracefully: on cancellation it cancels the
 //! consumer, lets in-flight messages finish, then returns.
+//!
+//! Two ways to hand messages over: [`consommer`] gives each message to its own task (up to
+//! the prefetch at once), for work that waits on something slow per message (SMTP);
+//! [`consommer_par_lots`] gives the handler every message already delivered, up to
+//! `lot_max`, one batch after the other, so that it can do their work in one database
+//! transaction: under load the commit, the round trips and a hot row's lock are shared by the
+//! whole batch instead of paid per message. Each message still gets its own outcome.
 
 use std::future::Future;
 use std::time::Duration;
 
 use contrats::noms::{File, Topologie};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
@@ -58,6 +65,8 @@ pub struct OptionsConsommateur {
     /// First retry delay; doubles each try up to `delai_max`.
     pub delai_base: Duration,
     pub delai_max: Duration,
+    /// Most messages per batch for [`consommer_par_lots`] (at most the prefetch matters).
+    pub lot_max: usize,
 }
 
 impl Default for OptionsConsommateur {
@@ -67,11 +76,29 @@ impl Default for OptionsConsommateur {
             tentatives_max: 5,
             delai_base: Duration::from_secs(1),
             delai_max: Duration::from_secs(60),
+            lot_max: 64,
         }
     }
 }
 
-/// Consumes `file` until `arret`, handing each message to `gestionnaire`.
+/// How deliveries reach the handler.
+enum Mode<F, G> {
+    /// One task per message.
+    UnParUn(F),
+    /// Batches of what was already delivered, one after the other.
+    ParLots(G),
+}
+
+impl<F: Clone, G: Clone> Clone for Mode<F, G> {
+    fn clone(&self) -> Self {
+        match self {
+            Mode::UnParUn(f) => Mode::UnParUn(f.clone()),
+            Mode::ParLots(g) => Mode::ParLots(g.clone()),
+        }
+    }
+}
+
+/// Consumes `file` until `arret`, handing each message to `gestionnaire` in a task of its own.
 pub async fn consommer<F, Fut>(
     broker: Broker,
     topologie: Topologie,
@@ -83,22 +110,61 @@ pub async fn consommer<F, Fut>(
     F: Fn(Message) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Issue> + Send + 'static,
 {
+    boucle(
+        broker,
+        topologie,
+        file,
+        options,
+        arret,
+        Mode::<F, fn(Vec<Message>) -> std::future::Ready<Vec<Issue>>>::UnParUn(gestionnaire),
+    )
+    .await;
+}
+
+/// Consumes `file` until `arret`, handing `gestionnaire` batches of up to `lot_max`
+/// messages; it answers with one outcome per message, in the same order.
+pub async fn consommer_par_lots<G, Fut>(
+    broker: Broker,
+    topologie: Topologie,
+    file: File,
+    options: OptionsConsommateur,
+    arret: CancellationToken,
+    gestionnaire: G,
+) where
+    G: Fn(Vec<Message>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Vec<Issue>> + Send + 'static,
+{
+    boucle(
+        broker,
+        topologie,
+        file,
+        options,
+        arret,
+        Mode::<fn(Message) -> std::future::Ready<Issue>, G>::ParLots(gestionnaire),
+    )
+    .await;
+}
+
+async fn boucle<F, Fut, G, FutL>(
+    broker: Broker,
+    topologie: Topologie,
+    file: File,
+    options: OptionsConsommateur,
+    arret: CancellationToken,
+    mode: Mode<F, G>,
+) where
+    F: Fn(Message) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Issue> + Send + 'static,
+    G: Fn(Vec<Message>) -> FutL + Clone + Send + Sync + 'static,
+    FutL: Future<Output = Vec<Issue>> + Send + 'static,
+{
     let nom = topologie.file(file);
     let mut attente = Duration::from_millis(200);
     loop {
         let Some(connexion) = broker.attendre_connexion(&arret).await else {
             return;
         };
-        match session(
-            &connexion,
-            &topologie,
-            file,
-            &options,
-            &arret,
-            &gestionnaire,
-        )
-        .await
-        {
+        match session(&connexion, &topologie, file, &options, &arret, &mode).await {
             Ok(()) => return,
             Err(e) => {
                 tracing::warn!(file = %nom, erreur = %e, "consommation interrompue, reprise dans {attente:?}");
@@ -113,17 +179,19 @@ pub async fn consommer<F, Fut>(
 }
 
 /// One channel's worth of consuming; `Ok` only when stopped on purpose.
-async fn session<F, Fut>(
+async fn session<F, Fut, G, FutL>(
     connexion: &lapin::Connection,
     topologie: &Topologie,
     file: File,
     options: &OptionsConsommateur,
     arret: &CancellationToken,
-    gestionnaire: &F,
+    mode: &Mode<F, G>,
 ) -> anyhow::Result<()>
 where
     F: Fn(Message) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Issue> + Send + 'static,
+    G: Fn(Vec<Message>) -> FutL + Clone + Send + Sync + 'static,
+    FutL: Future<Output = Vec<Issue>> + Send + 'static,
 {
     let canal = connexion.create_channel().await?;
     declarer_topologie(&canal, topologie).await?;
@@ -153,15 +221,48 @@ where
                 break Ok(());
             }
             livraison = flux.next() => match livraison {
-                Some(Ok(livraison)) => {
-                    let canal = canal.clone();
-                    let topologie = topologie.clone();
-                    let options = options.clone();
-                    let gestionnaire = gestionnaire.clone();
-                    en_cours.spawn(async move {
-                        traiter(livraison, &canal, &topologie, file, &options, gestionnaire).await;
-                    });
-                }
+                Some(Ok(livraison)) => match mode {
+                    Mode::UnParUn(gestionnaire) => {
+                        let canal = canal.clone();
+                        let topologie = topologie.clone();
+                        let options = options.clone();
+                        let gestionnaire = gestionnaire.clone();
+                        en_cours.spawn(async move {
+                            let issue = gestionnaire(message(&livraison)).await;
+                            conclure(livraison, issue, &canal, &topologie, file, &options).await;
+                        });
+                    }
+                    Mode::ParLots(gestionnaire) => {
+                        // Whatever else is already here joins the batch; nothing waits for more.
+                        let mut lot = vec![livraison];
+                        let mut rompu = None;
+                        while lot.len() < options.lot_max.max(1) {
+                            match flux.next().now_or_never() {
+                                Some(Some(Ok(l))) => lot.push(l),
+                                Some(Some(Err(e))) => {
+                                    rompu = Some(e);
+                                    break;
+                                }
+                                Some(None) | None => break,
+                            }
+                        }
+                        let issues = gestionnaire(lot.iter().map(message).collect()).await;
+                        if issues.len() != lot.len() {
+                            tracing::error!(file = file.nom, "lot : une issue par message attendue");
+                        }
+                        let mut issues = issues.into_iter();
+                        for livraison in lot {
+                            // A missing outcome is retried rather than guessed.
+                            let issue = issues.next().unwrap_or_else(|| {
+                                Issue::Reessayer("aucune issue rendue pour ce message".into())
+                            });
+                            conclure(livraison, issue, &canal, topologie, file, options).await;
+                        }
+                        if let Some(e) = rompu {
+                            break Err(e.into());
+                        }
+                    }
+                },
                 Some(Err(e)) => break Err(e.into()),
                 None => break Err(anyhow::anyhow!("flux de messages terminé")),
             },
@@ -177,19 +278,8 @@ where
     resultat
 }
 
-async fn traiter<F, Fut>(
-    livraison: Delivery,
-    canal: &Channel,
-    topologie: &Topologie,
-    file: File,
-    options: &OptionsConsommateur,
-    gestionnaire: F,
-) where
-    F: Fn(Message) -> Fut,
-    Fut: Future<Output = Issue>,
-{
-    let tentatives = tentatives(&livraison);
-    let message = Message {
+fn message(livraison: &Delivery) -> Message {
+    Message {
         routing_key: livraison.routing_key.as_str().to_owned(),
         message_id: livraison
             .properties
@@ -197,9 +287,21 @@ async fn traiter<F, Fut>(
             .as_ref()
             .map(|m| m.as_str().to_owned()),
         corps: livraison.data.clone(),
-        tentatives,
-    };
-    let resultat = match gestionnaire(message).await {
+        tentatives: tentatives(livraison),
+    }
+}
+
+/// Acts on a message's outcome: ack, dead-letter, or park for a retry.
+async fn conclure(
+    livraison: Delivery,
+    issue: Issue,
+    canal: &Channel,
+    topologie: &Topologie,
+    file: File,
+    options: &OptionsConsommateur,
+) {
+    let tentatives = tentatives(&livraison);
+    let resultat = match issue {
         Issue::Traite => livraison.acker.ack(BasicAckOptions::default()).await,
         Issue::Poison(raison) => {
             tracing::error!(file = file.nom, %raison, "message empoisonné : file des lettres mortes");

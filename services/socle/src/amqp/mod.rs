@@ -11,5 +11,5 @@ mod consommateur;
 mod topologie;
 
 pub use connexion::Broker;
-pub use consommateur::{consommer, Issue, Message, OptionsConsommateur};
+pub use consommateur::{consommer, consommer_par_lots, Issue, Message, OptionsConsommateur};
 pub use topologie::{declarer_topologie, proprietes_json};
