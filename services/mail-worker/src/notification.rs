@@ -1,18 +1,23 @@
 //! The `mail_notifier` consumer: one email per order outcome, even under redelivery.
 //!
-//! Per outcome (reference + status), in one transaction: claim its row in `emails_envoyes`
-//! (a concurrent duplicate waits on it, then skips), send, commit, ack. SMTP
-//! down → retry later (delay queue); unreadable event or undeliverable address → dead-letter
-//! queue at once.
+//! Messages come in batches (what the broker already delivered). For a batch, in one
+//! transaction: claim each outcome's row in `emails_envoyes` (reference + status is the
+//! primary key; a concurrent duplicate waits on the uncommitted row, then finds it and
+//! skips), send the claimed emails concurrently, give back the claims whose send failed,
+//! commit, ack. SMTP down → retry later (delay queue); unreadable event or undeliverable
+//! address → dead-letter queue at once.
+
+use std::collections::HashSet;
 
 use anyhow::Context;
 use contrats::evenements::{CommandeTerminee, StatutFinal};
 use lettre::message::Mailbox;
 use socle::amqp::{Issue, Message};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::envoi::Expediteur;
-use crate::gabarits::Gabarits;
+use crate::gabarits::{Courriel, Gabarits};
 
 pub struct Notificateur {
     pub db: PgPool,
@@ -20,74 +25,150 @@ pub struct Notificateur {
     pub expediteur: Expediteur,
 }
 
-enum Echec {
-    Poison(String),
-    Reessayer(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Echec {
-    fn from(e: anyhow::Error) -> Self {
-        Echec::Reessayer(e)
-    }
+/// A readable event, ready to send.
+struct Envoi {
+    rang: usize,
+    commande: CommandeTerminee,
+    statut: &'static str,
+    destinataire: Mailbox,
+    courriel: Courriel,
 }
 
 impl Notificateur {
-    pub async fn traiter(&self, message: Message) -> Issue {
-        match self.notifier(&message).await {
-            Ok(true) => Issue::Traite,
-            Ok(false) => {
-                tracing::info!("courriel déjà envoyé pour cet événement : ignoré");
-                Issue::Traite
+    /// One outcome per message, in order.
+    pub async fn traiter_lot(&self, messages: Vec<Message>) -> Vec<Issue> {
+        let mut issues: Vec<Option<Issue>> = Vec::with_capacity(messages.len());
+        let mut envois = Vec::new();
+        for (rang, message) in messages.iter().enumerate() {
+            match self.preparer(rang, message) {
+                Ok(envoi) => {
+                    issues.push(None);
+                    envois.push(envoi);
+                }
+                Err(raison) => issues.push(Some(Issue::Poison(raison))),
             }
-            Err(Echec::Poison(raison)) => Issue::Poison(raison),
-            Err(Echec::Reessayer(e)) => Issue::Reessayer(format!("{e:#}")),
         }
+        if let Err(e) = self.envoyer(&envois, &mut issues).await {
+            for envoi in &envois {
+                // Emails already out when the commit failed are the duplicate window.
+                if !matches!(issues[envoi.rang], Some(Issue::Reessayer(_))) {
+                    issues[envoi.rang] = Some(Issue::Reessayer(format!("{e:#}")));
+                }
+            }
+        }
+        issues
+            .into_iter()
+            .map(|i| i.unwrap_or_else(|| Issue::Reessayer("message sans issue".into())))
+            .collect()
     }
 
-    /// `true` when an email was sent, `false` when it had been already.
-    async fn notifier(&self, message: &Message) -> Result<bool, Echec> {
-        let c: CommandeTerminee = serde_json::from_slice(&message.corps)
-            .map_err(|e| Echec::Poison(format!("événement illisible : {e}")))?;
-        let destinataire: Mailbox = c
+    fn preparer(&self, rang: usize, message: &Message) -> Result<Envoi, String> {
+        let commande: CommandeTerminee = serde_json::from_slice(&message.corps)
+            .map_err(|e| format!("événement illisible : {e}"))?;
+        let destinataire: Mailbox = commande
             .email
             .parse()
-            .map_err(|_| Echec::Poison(format!("adresse de destination invalide : {}", c.email)))?;
+            .map_err(|_| format!("adresse de destination invalide : {}", commande.email))?;
         let courriel = self
             .gabarits
-            .rendre(&c)
-            .map_err(|e| Echec::Poison(format!("rendu impossible : {e}")))?;
-        let statut = match c.statut {
+            .rendre(&commande)
+            .map_err(|e| format!("rendu impossible : {e}"))?;
+        let statut = match commande.statut {
             StatutFinal::Confirmee => "confirmee",
             StatutFinal::Annulee => "annulee",
         };
-        let cle = format!("{}.{statut}", c.reference);
-
-        // The row is claimed before the send and committed after it. A second delivery of
-        // the same outcome waits on the uncommitted row (primary key), then finds it and
-        // skips; if the send failed, the rollback frees the claim for the retry.
-        let mut tx = self.db.begin().await.context("transaction")?;
-        let reclame = sqlx::query!(
-            "INSERT INTO emails_envoyes (reference, statut, id_commande, destinataire) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            c.reference,
+        Ok(Envoi {
+            rang,
+            commande,
             statut,
-            c.id_commande,
-            c.email
-        )
-        .execute(&mut *tx)
-        .await
-        .context("réservation de l'envoi")?
-        .rows_affected()
-            == 1;
-        if !reclame {
-            return Ok(false);
+            destinataire,
+            courriel,
+        })
+    }
+
+    /// Claims, sends and commits; records each message's outcome in `issues`.
+    async fn envoyer(&self, envois: &[Envoi], issues: &mut [Option<Issue>]) -> anyhow::Result<()> {
+        if envois.is_empty() {
+            return Ok(());
         }
-        self.expediteur
-            .envoyer(&destinataire, &cle, &courriel)
-            .await?;
-        // From here the email is out: a failure to commit is the duplicate window. (The row's
+        let mut tx = self.db.begin().await.context("transaction")?;
+        let references: Vec<Uuid> = envois.iter().map(|e| e.commande.reference).collect();
+        let statuts: Vec<&str> = envois.iter().map(|e| e.statut).collect();
+        let ids: Vec<i64> = envois.iter().map(|e| e.commande.id_commande).collect();
+        let destinataires: Vec<String> = envois.iter().map(|e| e.commande.email.clone()).collect();
+        let mut reclames: HashSet<(Uuid, String)> = sqlx::query!(
+            r#"INSERT INTO emails_envoyes (reference, statut, id_commande, destinataire)
+               SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::bigint[], $4::text[])
+               ON CONFLICT DO NOTHING
+               RETURNING reference, statut"#,
+            &references,
+            &statuts as &[&str],
+            &ids,
+            &destinataires
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .context("réservation des envois")?
+        .into_iter()
+        .map(|r| (r.reference, r.statut))
+        .collect();
+
+        let mut a_envoyer = Vec::new();
+        for envoi in envois {
+            // Already sent (or the same outcome twice in this batch): nothing to do.
+            if reclames.remove(&(envoi.commande.reference, envoi.statut.to_owned())) {
+                a_envoyer.push(envoi);
+            } else {
+                tracing::info!(
+                    id_commande = envoi.commande.id_commande,
+                    "courriel déjà envoyé pour cet événement : ignoré"
+                );
+                issues[envoi.rang] = Some(Issue::Traite);
+            }
+        }
+        let resultats = futures::future::join_all(a_envoyer.iter().map(|envoi| {
+            let identifiant = format!("{}.{}", envoi.commande.reference, envoi.statut);
+            async move {
+                self.expediteur
+                    .envoyer(&envoi.destinataire, &identifiant, &envoi.courriel)
+                    .await
+            }
+        }))
+        .await;
+        let mut rendus = (Vec::new(), Vec::new());
+        for (envoi, resultat) in a_envoyer.iter().zip(resultats) {
+            match resultat {
+                Ok(()) => {
+                    tracing::info!(
+                        id_commande = envoi.commande.id_commande,
+                        statut = envoi.statut,
+                        "courriel envoyé"
+                    );
+                    issues[envoi.rang] = Some(Issue::Traite);
+                }
+                Err(e) => {
+                    issues[envoi.rang] = Some(Issue::Reessayer(format!("{e:#}")));
+                    rendus.0.push(envoi.commande.reference);
+                    rendus.1.push(envoi.statut);
+                }
+            }
+        }
+        if !rendus.0.is_empty() {
+            // Not sent: the claim goes, so that the retry can send it.
+            sqlx::query!(
+                r#"DELETE FROM emails_envoyes AS e
+                   USING UNNEST($1::uuid[], $2::text[]) AS r(reference, statut)
+                   WHERE e.reference = r.reference AND e.statut = r.statut"#,
+                &rendus.0,
+                &rendus.1 as &[&str]
+            )
+            .execute(&mut *tx)
+            .await
+            .context("abandon des envois manqués")?;
+        }
+        // From here the emails are out: a failure to commit is the duplicate window. (A row's
         // `envoye_le` is when the claim was made, a few milliseconds before SMTP accepted.)
-        tx.commit().await.context("validation de l'envoi")?;
-        tracing::info!(id_commande = c.id_commande, statut, "courriel envoyé");
-        Ok(true)
+        tx.commit().await.context("validation des envois")?;
+        Ok(())
     }
 }

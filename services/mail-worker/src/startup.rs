@@ -30,7 +30,7 @@ impl Application {
         });
 
         let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
-        m.consommer(
+        m.consommer_par_lots(
             MAIL_NOTIFIER,
             OptionsConsommateur {
                 prefetch: config.prefetch,
@@ -39,9 +39,9 @@ impl Application {
                 delai_max: Duration::from_secs(60),
                 ..Default::default()
             },
-            move |message| {
+            move |messages| {
                 let n = notificateur.clone();
-                async move { n.traiter(message).await }
+                async move { n.traiter_lot(messages).await }
             },
         );
         let router = socle::http::reponses_json_par_defaut(socle::sante::router(
