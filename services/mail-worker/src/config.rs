@@ -17,9 +17,10 @@ pub struct Config {
     /// Public URL of the storefront, for the order link in emails.
     pub storefront_url: String,
     pub prefixe_broker: String,
+    /// Messages delivered at once, hence the largest batch, and SMTP connections kept open
+    /// (the batch's emails are sent concurrently).
     pub prefetch: u16,
-    /// Database connections. Each email in flight holds one (its dedupe lock) while the SMTP
-    /// server answers, so this bounds concurrent sends along with `prefetch`.
+    /// Database connections (a batch holds one while its emails are sent).
     pub max_connexions_db: u32,
     /// Failed sends before a message goes to the dead-letter queue.
     pub tentatives_max: u32,
@@ -51,7 +52,7 @@ impl Config {
             smtp_from: texte("SMTP_FROM", "Boutique 321 <commandes@boutique321.ch>"),
             storefront_url: texte("STOREFRONT_URL", "http://localhost:8000"),
             prefixe_broker: texte("BROKER_PREFIX", ""),
-            prefetch: valeur("PREFETCH", 16)?,
+            prefetch: valeur("PREFETCH", 64)?,
             max_connexions_db: valeur("DB_MAX_CONNECTIONS", 20)?,
             tentatives_max: valeur("MAX_ATTEMPTS", 5)?,
             delai_reessai: Duration::from_millis(valeur("RETRY_BASE_MS", 1000)?),

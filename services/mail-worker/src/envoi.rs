@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::gabarits::Courriel;
@@ -16,10 +17,14 @@ pub struct Expediteur {
 }
 
 impl Expediteur {
-    pub fn new(hote: &str, port: u16, de: &str) -> anyhow::Result<Self> {
+    /// `connexions`: SMTP connections kept open. lettre does not set TCP_NODELAY, so on
+    /// loopback each email waits ~40 ms for a delayed ACK; throughput comes from sending on
+    /// many connections at once.
+    pub fn new(hote: &str, port: u16, de: &str, connexions: u32) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(hote)
             .port(port)
             .timeout(Some(Duration::from_secs(10)))
+            .pool_config(PoolConfig::new().max_size(connexions.max(1)))
             .build();
         Ok(Expediteur {
             transport,

@@ -26,7 +26,12 @@ impl Application {
         let notificateur = Arc::new(Notificateur {
             db: db.clone(),
             gabarits: Gabarits::new(&config.storefront_url)?,
-            expediteur: Expediteur::new(&config.smtp_host, config.smtp_port, &config.smtp_from)?,
+            expediteur: Expediteur::new(
+                &config.smtp_host,
+                config.smtp_port,
+                &config.smtp_from,
+                config.prefetch.into(),
+            )?,
         });
 
         let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
