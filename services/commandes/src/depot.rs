@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use anyhow::Context;
 use rust_decimal::Decimal;
 use socle::pagination::Pagination;
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::api::dto::{Commande, Ligne, Statut};
-use crate::domaine::{CleIdempotence, DemandeCommande, LigneChiffree};
+use crate::domaine::CleIdempotence;
 
 /// An order as first created under an Idempotency-Key.
 pub struct Existante {
@@ -28,69 +28,65 @@ pub async fn par_cle(db: &PgPool, cle: &CleIdempotence) -> anyhow::Result<Option
     .context("recherche par clé d'idempotence")
 }
 
-/// Inserts the order and its lines; `None` when another request with the same
+/// Writes the order, its lines and its `commande.nouvelle` event in ONE statement (so one
+/// implicit transaction and one round trip); `None` when another request with the same
 /// Idempotency-Key won the race (nothing is written then).
-pub async fn inserer(
-    tx: &mut Transaction<'_, Postgres>,
-    demande: &DemandeCommande,
-    lignes: &[LigneChiffree],
-    total: Decimal,
+///
+/// `evenement` is the event's compact JSON, built before the database gave the order its id,
+/// with `"id_commande":0`: the statement writes the id in its place as it stores the event
+/// (text, so the bytes published stay serde_json's).
+pub async fn creer(
+    db: &PgPool,
+    commande: Commande,
     cle: Option<&CleIdempotence>,
+    empreinte: &str,
+    evenement: (&str, Uuid, String),
 ) -> anyhow::Result<Option<Commande>> {
-    let reference = Uuid::new_v4();
-    let Some(entete) = sqlx::query!(
-        r#"INSERT INTO commandes (reference, email, total, cle_idempotence, empreinte)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (cle_idempotence) DO NOTHING
-           RETURNING id, statut AS "statut: Statut", cree_le, modifie_le"#,
-        reference,
-        demande.email.as_str(),
-        total,
+    let ids: Vec<i64> = commande.lignes.iter().map(|l| l.produit_id).collect();
+    let noms: Vec<String> = commande.lignes.iter().map(|l| l.nom.clone()).collect();
+    let prix: Vec<Decimal> = commande.lignes.iter().map(|l| l.prix_unitaire).collect();
+    let quantites: Vec<i32> = commande.lignes.iter().map(|l| l.quantite).collect();
+    let sous_totaux: Vec<Decimal> = commande.lignes.iter().map(|l| l.sous_total).collect();
+    let (cle_routage, id_evenement, charge) = evenement;
+    let entete = sqlx::query!(
+        r#"WITH c AS (
+               INSERT INTO commandes (reference, email, total, cle_idempotence, empreinte)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (cle_idempotence) DO NOTHING
+               RETURNING id, statut, cree_le, modifie_le
+           ), l AS (
+               INSERT INTO lignes_commande (commande_id, produit_id, nom, prix_unitaire, quantite, sous_total)
+               SELECT c.id, d.* FROM c,
+                   UNNEST($6::bigint[], $7::text[], $8::numeric[], $9::int[], $10::numeric[]) AS d
+           ), o AS (
+               INSERT INTO outbox (id_evenement, routing_key, charge)
+               SELECT $11, $12, replace($13::text, '"id_commande":0', '"id_commande":' || c.id) FROM c
+           )
+           SELECT id AS "id!", statut AS "statut!: Statut", cree_le AS "cree_le!", modifie_le AS "modifie_le!"
+           FROM c"#,
+        commande.reference,
+        commande.email,
+        commande.total,
         cle.map(|c| c.as_str()),
-        demande.empreinte(),
-    )
-    .fetch_optional(&mut **tx)
-    .await
-    .context("insertion d'une commande")?
-    else {
-        return Ok(None);
-    };
-    let ids: Vec<i64> = lignes.iter().map(|l| l.produit_id).collect();
-    let noms: Vec<String> = lignes.iter().map(|l| l.nom.clone()).collect();
-    let prix: Vec<Decimal> = lignes.iter().map(|l| l.prix_unitaire).collect();
-    let quantites: Vec<i32> = lignes.iter().map(|l| l.quantite.valeur()).collect();
-    let sous_totaux: Vec<Decimal> = lignes.iter().map(|l| l.sous_total).collect();
-    sqlx::query!(
-        r#"INSERT INTO lignes_commande (commande_id, produit_id, nom, prix_unitaire, quantite, sous_total)
-           SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::numeric[], $5::int[], $6::numeric[])"#,
-        entete.id,
+        empreinte,
         &ids,
         &noms,
         &prix,
         &quantites,
         &sous_totaux,
+        id_evenement,
+        cle_routage,
+        charge,
     )
-    .execute(&mut **tx)
+    .fetch_optional(db)
     .await
-    .context("insertion des lignes d'une commande")?;
-    Ok(Some(Commande {
-        id_commande: entete.id,
-        reference,
-        email: demande.email.as_str().to_owned(),
-        statut: entete.statut,
-        total,
-        lignes: lignes
-            .iter()
-            .map(|l| Ligne {
-                produit_id: l.produit_id,
-                nom: l.nom.clone(),
-                prix_unitaire: l.prix_unitaire,
-                quantite: l.quantite.valeur(),
-                sous_total: l.sous_total,
-            })
-            .collect(),
-        cree_le: entete.cree_le,
-        modifie_le: entete.modifie_le,
+    .context("insertion d'une commande")?;
+    Ok(entete.map(|e| Commande {
+        id_commande: e.id,
+        statut: e.statut,
+        cree_le: e.cree_le,
+        modifie_le: e.modifie_le,
+        ..commande
     }))
 }
 

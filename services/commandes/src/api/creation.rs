@@ -5,7 +5,10 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use socle::http::Json;
 
-use super::dto::{Commande, CommandeEntrante};
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::dto::{Commande, CommandeEntrante, Ligne, Statut};
 use super::{AppState, BASE};
 use crate::catalogue::ErreurCatalogue;
 use crate::domaine::{chiffrer, total, CleIdempotence, DemandeCommande, Erreurs};
@@ -65,26 +68,45 @@ pub async fn creer(
     })?;
     let total = total(&lignes);
 
-    let mut tx = s.db.begin().await?;
-    let Some(commande) = depot::inserer(&mut tx, &demande, &lignes, total, cle.as_ref()).await?
+    // The order, its lines and its event: all written, or none.
+    let provisoire = Commande {
+        id_commande: 0,
+        reference: Uuid::new_v4(),
+        email: demande.email.as_str().to_owned(),
+        statut: Statut::EnAttente,
+        total,
+        lignes: lignes
+            .iter()
+            .map(|l| Ligne {
+                produit_id: l.produit_id,
+                nom: l.nom.clone(),
+                prix_unitaire: l.prix_unitaire,
+                quantite: l.quantite.valeur(),
+                sous_total: l.sous_total,
+            })
+            .collect(),
+        cree_le: Utc::now(),
+        modifie_le: Utc::now(),
+    };
+    // id_commande is 0 here; depot::creer puts the real one in (see there).
+    let evenement = saga::commande_nouvelle(&provisoire);
+    let charge = serde_json::to_string(&evenement)
+        .map_err(|e| ErreurApi::Interne(anyhow::anyhow!("sérialisation d'un événement : {e}")))?;
+    let Some(commande) = depot::creer(
+        &s.db,
+        provisoire,
+        cle.as_ref(),
+        &demande.empreinte(),
+        (cles::COMMANDE_NOUVELLE, evenement.id_evenement, charge),
+    )
+    .await?
     else {
         // Same key, concurrent request: it won; answer with its order.
-        tx.rollback().await?;
         let cle = cle.expect("a conflict needs a key");
         return rejouer(&s, &cle, &demande)
             .await?
             .ok_or_else(|| ErreurApi::Interne(anyhow::anyhow!("commande concurrente disparue")));
     };
-    // The event is written with the order: both exist, or neither.
-    let evenement = saga::commande_nouvelle(&commande);
-    socle::outbox::ajouter(
-        &mut tx,
-        cles::COMMANDE_NOUVELLE,
-        evenement.id_evenement,
-        &evenement,
-    )
-    .await?;
-    tx.commit().await?;
     tracing::info!(id_commande = commande.id_commande, reference = %commande.reference, "commande enregistrée");
     Ok(reponse_creee(commande, false))
 }
