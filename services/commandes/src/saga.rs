@@ -51,46 +51,19 @@ pub fn commande_nouvelle(c: &Commande) -> CommandeNouvelle {
     }
 }
 
-/// Handles a batch of `stock.reserve` / `stock.refuse`: one outcome per message, in order.
-///
-/// The whole batch is one transaction (status changes and outcome events); should it fail,
-/// each message is tried again alone, so one bad message cannot hold back the others.
+/// Handles a batch of `stock.reserve` / `stock.refuse`: one outcome per message, in order;
+/// the status changes and outcome events of the batch are one transaction.
 pub async fn traiter_lot(db: PgPool, messages: Vec<Message>) -> Vec<Issue> {
-    let mut issues: Vec<Option<Issue>> = Vec::with_capacity(messages.len());
-    let mut valides = Vec::new();
-    for (rang, message) in messages.iter().enumerate() {
-        match lire(message) {
-            Ok((resultat, statut)) => {
-                issues.push(None);
-                valides.push((rang, resultat, statut));
-            }
-            Err(raison) => issues.push(Some(Issue::Poison(raison))),
-        }
-    }
-    match appliquer(&db, &valides).await {
-        Ok(()) => marquer(&valides, &mut issues, || Issue::Traite),
-        Err(e) if valides.len() <= 1 => {
-            marquer(&valides, &mut issues, || Issue::Reessayer(format!("{e:#}")));
-        }
-        Err(e) => {
-            tracing::warn!(erreur = %format!("{e:#}"), "lot refusé : chaque message est repris seul");
-            for un in valides.chunks(1) {
-                match appliquer(&db, un).await {
-                    Ok(()) => marquer(un, &mut issues, || Issue::Traite),
-                    Err(e) => marquer(un, &mut issues, || Issue::Reessayer(format!("{e:#}"))),
-                }
-            }
-        }
-    }
-    issues
-        .into_iter()
-        .map(|i| i.unwrap_or_else(|| Issue::Reessayer("message sans issue".into())))
-        .collect()
+    socle::amqp::appliquer_par_lot(&messages, lire, |lot: Vec<Valide>| {
+        let db = db.clone();
+        async move { appliquer(&db, &lot).await }
+    })
+    .await
 }
 
-type Valide = (usize, ResultatStock, StatutFinal);
+type Valide = (ResultatStock, StatutFinal);
 
-fn lire(message: &Message) -> Result<(ResultatStock, StatutFinal), String> {
+fn lire(message: &Message) -> Result<Valide, String> {
     let statut = match message.routing_key.as_str() {
         cles::STOCK_RESERVE => StatutFinal::Confirmee,
         cles::STOCK_REFUSE => StatutFinal::Annulee,
@@ -101,12 +74,6 @@ fn lire(message: &Message) -> Result<(ResultatStock, StatutFinal), String> {
     Ok((resultat, statut))
 }
 
-fn marquer(valides: &[Valide], issues: &mut [Option<Issue>], issue: impl Fn() -> Issue) {
-    for (rang, _, _) in valides {
-        issues[*rang] = Some(issue());
-    }
-}
-
 /// Moves the orders still pending and writes their outcome events, in one transaction.
 async fn appliquer(db: &PgPool, valides: &[Valide]) -> anyhow::Result<()> {
     if valides.is_empty() {
@@ -114,14 +81,14 @@ async fn appliquer(db: &PgPool, valides: &[Valide]) -> anyhow::Result<()> {
     }
     let fins: Vec<(i64, Uuid, Statut)> = valides
         .iter()
-        .map(|(_, r, s)| (r.id_commande, r.reference, statut_de(*s)))
+        .map(|(r, s)| (r.id_commande, r.reference, statut_de(*s)))
         .collect();
     let mut tx = db.begin().await.context("transaction du statut")?;
     let terminees = crate::depot::terminer(&mut tx, &fins).await?;
     let mut evenements = Vec::with_capacity(terminees.len());
     for commande in &terminees {
         // The event that moved it: the first of the batch for this order with that status.
-        let Some((_, r, statut)) = valides.iter().find(|(_, r, s)| {
+        let Some((r, statut)) = valides.iter().find(|(r, s)| {
             r.id_commande == commande.id_commande && statut_de(*s) == commande.statut
         }) else {
             continue;

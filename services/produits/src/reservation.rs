@@ -29,57 +29,30 @@ pub async fn traiter_lot(
     cache: Arc<CacheCatalogue>,
     messages: Vec<Message>,
 ) -> Vec<Issue> {
-    let mut issues: Vec<Option<Issue>> = Vec::with_capacity(messages.len());
-    let mut valides = Vec::new();
-    for (rang, message) in messages.iter().enumerate() {
-        match lire(message) {
-            Ok((evenement, demande)) => {
-                issues.push(None);
-                valides.push((rang, evenement, demande));
-            }
-            Err(raison) => issues.push(Some(Issue::Poison(raison))),
+    socle::amqp::appliquer_par_lot(&messages, lire, |lot: Vec<Valide>| {
+        let (db, cache) = (db.clone(), cache.clone());
+        async move {
+            let resultats = reserver(&db, &lot).await?;
+            conclure(&cache, &lot, resultats);
+            Ok(())
         }
-    }
-    match reserver(&db, &valides).await {
-        Ok(resultats) => conclure(&cache, &valides, resultats, &mut issues),
-        Err(e) if valides.len() <= 1 => {
-            for (rang, _, _) in &valides {
-                issues[*rang] = Some(Issue::Reessayer(format!("{e:#}")));
-            }
-        }
-        Err(e) => {
-            tracing::warn!(erreur = %format!("{e:#}"), "lot refusé : chaque message est repris seul");
-            for un in valides.chunks(1) {
-                match reserver(&db, un).await {
-                    Ok(resultats) => conclure(&cache, un, resultats, &mut issues),
-                    Err(e) => issues[un[0].0] = Some(Issue::Reessayer(format!("{e:#}"))),
-                }
-            }
-        }
-    }
-    issues
-        .into_iter()
-        .map(|i| i.unwrap_or_else(|| Issue::Reessayer("message sans issue".into())))
-        .collect()
+    })
+    .await
 }
 
-type Valide = (usize, CommandeNouvelle, BTreeMap<i64, i32>);
+type Valide = (CommandeNouvelle, BTreeMap<i64, i32>);
 
-fn lire(message: &Message) -> Result<(CommandeNouvelle, BTreeMap<i64, i32>), String> {
+fn lire(message: &Message) -> Result<Valide, String> {
     let evenement: CommandeNouvelle = serde_json::from_slice(&message.corps)
         .map_err(|e| format!("commande.nouvelle illisible : {e}"))?;
     let demande = demande(&evenement)?;
     Ok((evenement, demande))
 }
 
-fn conclure(
-    cache: &CacheCatalogue,
-    valides: &[Valide],
-    resultats: Vec<Resultat>,
-    issues: &mut [Option<Issue>],
-) {
+/// After the commit: says what happened, and drops the cached pages if stock changed.
+fn conclure(cache: &CacheCatalogue, lot: &[Valide], resultats: Vec<Resultat>) {
     let mut stock_change = false;
-    for ((rang, evenement, _), resultat) in valides.iter().zip(resultats) {
+    for ((evenement, _), resultat) in lot.iter().zip(resultats) {
         match resultat {
             Resultat::Reserve => {
                 stock_change = true;
@@ -94,7 +67,6 @@ fn conclure(
                 tracing::info!(id_evenement = %evenement.id_evenement, "événement déjà traité, ignoré");
             }
         }
-        issues[*rang] = Some(Issue::Traite);
     }
     if stock_change {
         cache.invalider();
@@ -134,7 +106,7 @@ async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resulta
         return Ok(Vec::new());
     }
     let mut tx = db.begin().await.context("transaction de réservation")?;
-    let ids_evenements: Vec<Uuid> = valides.iter().map(|(_, e, _)| e.id_evenement).collect();
+    let ids_evenements: Vec<Uuid> = valides.iter().map(|(e, _)| e.id_evenement).collect();
     let mut nouveaux: HashSet<Uuid> = sqlx::query_scalar!(
         r#"INSERT INTO evenements_traites (id_evenement)
            SELECT * FROM UNNEST($1::uuid[])
@@ -154,7 +126,7 @@ async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resulta
 
     let ids_produits: Vec<i64> = valides
         .iter()
-        .flat_map(|(_, _, d)| d.keys().copied())
+        .flat_map(|(_, d)| d.keys().copied())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -172,7 +144,7 @@ async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resulta
     let mut resultats = Vec::with_capacity(valides.len());
     let mut evenements = Vec::new();
     let mut modifies = BTreeSet::new();
-    for (_, e, demande) in valides {
+    for (e, demande) in valides {
         // The same event twice in one batch: only its first copy counts.
         if !nouveaux.remove(&e.id_evenement) {
             resultats.push(Resultat::DejaTraite);
