@@ -61,7 +61,8 @@ pub fn pipeline(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
             infra::attendre_port(SMTP, Duration::from_secs(10))?;
         }
     }
-    let amqp = "amqp://guest:guest@127.0.0.1:5672/%2f";
+    let amqp = infra::recreer_vhost(infra::VHOST_BENCH)?;
+    let amqp = amqp.as_str();
     let mut services = Vec::new();
     for (nom, port, env) in [
         (
@@ -149,6 +150,7 @@ pub fn pipeline(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
         .collect();
     enfants.arreter();
     infra::supprimer_bases("bench_")?;
+    infra::supprimer_vhost(infra::VHOST_BENCH);
 
     println!();
     let serveur_smtp = match smtp {

@@ -199,25 +199,37 @@ pub fn assurer_maildev(
 /// The virtual host the tests use, recreated empty on every run: deleting it removes every
 /// exchange and queue the tests declared (each test prefixes its own names).
 pub const VHOST_TESTS: &str = "boutique-tests";
+/// The same for the pipeline benchmark, so that no run measures a broker full of the queues
+/// earlier runs left.
+pub const VHOST_BENCH: &str = "boutique-bench";
 
-pub fn supprimer_vhost_de_test() {
+pub fn supprimer_vhost(vhost: &str) {
     let _ = Command::new("rabbitmqctl")
-        .args(["-q", "delete_vhost", VHOST_TESTS])
+        .args(["-q", "delete_vhost", vhost])
         .output();
 }
 
+pub fn supprimer_vhost_de_test() {
+    supprimer_vhost(VHOST_TESTS);
+}
+
 pub fn recreer_vhost_de_test() -> anyhow::Result<String> {
-    supprimer_vhost_de_test();
-    executer(Command::new("rabbitmqctl").args(["-q", "add_vhost", VHOST_TESTS]))?;
+    recreer_vhost(VHOST_TESTS)
+}
+
+/// Deletes and recreates `vhost` for guest; returns its AMQP URL.
+pub fn recreer_vhost(vhost: &str) -> anyhow::Result<String> {
+    supprimer_vhost(vhost);
+    executer(Command::new("rabbitmqctl").args(["-q", "add_vhost", vhost]))?;
     executer(Command::new("rabbitmqctl").args([
         "-q",
         "set_permissions",
         "-p",
-        VHOST_TESTS,
+        vhost,
         "guest",
         ".*",
         ".*",
         ".*",
     ]))?;
-    Ok(format!("amqp://guest:guest@127.0.0.1:5672/{VHOST_TESTS}"))
+    Ok(format!("amqp://guest:guest@127.0.0.1:5672/{vhost}"))
 }
