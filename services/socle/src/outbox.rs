@@ -110,13 +110,10 @@ pub async fn relayer(db: PgPool, broker: Broker, topologie: Topologie, arret: Ca
         attente = Duration::from_millis(200);
         loop {
             match publier_un_lot(&db, &canal, &topologie).await {
-                // A full batch: more may be waiting, go on at once.
-                Ok(n) if n == LOT as usize => {}
-                // The outbox was emptied: wait for the next insert (or the fallback poll).
-                Ok(n) => {
-                    if n > 0 {
-                        tracing::debug!(evenements = n, "événements publiés");
-                    }
+                // Published some: more may have come meanwhile, look again at once.
+                Ok(n) if n > 0 => tracing::debug!(evenements = n, "événements publiés"),
+                // Nothing waiting: sleep until the next insert (or the fallback poll).
+                Ok(_) => {
                     tokio::select! {
                         () = arret.cancelled() => {
                             let _ = canal.close(200, "arret".into()).await;
