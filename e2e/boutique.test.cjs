@@ -33,9 +33,15 @@ async function page() {
   const contexte = await navigateur.newContext({ viewport: { width: 1100, height: 900 } });
   const p = await contexte.newPage();
   p.on('pageerror', (e) => console.error('erreur dans la page :', e.message));
+  // Leptos warns here when an island of the page has no WASM export of that name (the
+  // server's and the browser's builds disagree): the page then never becomes interactive.
+  p.on('console', (m) => {
+    if (m.type() === 'warning' || m.type() === 'error') console.error('console :', m.text(), m.location().url || '');
+  });
   return p;
 }
 
+// Every island of the page is hydrated (the app marks <body> when the last one is).
 async function hydratee(p) {
   await p.waitForSelector('body[data-hydrate="ok"]', { timeout: 30000 });
 }
