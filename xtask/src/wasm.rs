@@ -67,18 +67,18 @@ pub fn construire() -> anyhow::Result<PathBuf> {
     let debut = Instant::now();
     let cible_wasm = dossier_cible().join("wasm");
     println!("→ compilation du WASM (frontend, profil {PROFIL})…");
+    let construction = [
+        "build",
+        "-p",
+        "frontend",
+        "--profile",
+        PROFIL,
+        "--target",
+        CIBLE,
+    ];
     let mut cmd = if rustup_a_la_cible() {
         let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        c.args([
-            "build",
-            "-p",
-            "frontend",
-            "--profile",
-            PROFIL,
-            "--target",
-            CIBLE,
-        ])
-        .env("RUSTFLAGS", RUSTFLAGS_COMMUNS);
+        c.args(construction).env("RUSTFLAGS", RUSTFLAGS_COMMUNS);
         c
     } else {
         anyhow::ensure!(
@@ -87,34 +87,26 @@ pub fn construire() -> anyhow::Result<PathBuf> {
         );
         let mut c = Command::new("/usr/bin/cargo");
         let chemin = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());
-        c.args([
-            "build",
-            "-p",
-            "frontend",
-            "--profile",
-            PROFIL,
-            "--target",
-            CIBLE,
-        ])
-        .args(["-Zbuild-std=std,panic_abort"])
-        // std is compiled here anyway, so it can drop the panic machinery (message
-        // formatting, unwinding tables): a panic traps at once. About a fifth of the bundle.
-        // BOUTIQUE_WASM_PANIQUES=1 keeps it, so that console_error_panic_hook can say why.
-        .env(
-            "RUSTFLAGS",
-            if std::env::var_os("BOUTIQUE_WASM_PANIQUES").is_some() {
-                RUSTFLAGS_COMMUNS.to_owned()
-            } else {
-                format!("{RUSTFLAGS_COMMUNS} -Zunstable-options -Cpanic=immediate-abort")
-            },
-        )
-        .env("PATH", chemin)
-        .env("RUSTC", "/usr/bin/rustc")
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld")
-        // rustup's proxies must not pick the toolchain for Debian's cargo.
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO");
+        c.args(construction)
+            .args(["-Zbuild-std=std,panic_abort"])
+            // std is compiled here anyway, so it can drop the panic machinery (message
+            // formatting, unwinding tables): a panic traps at once. About a fifth of the bundle.
+            // BOUTIQUE_WASM_PANIQUES=1 keeps it, so that console_error_panic_hook can say why.
+            .env(
+                "RUSTFLAGS",
+                if std::env::var_os("BOUTIQUE_WASM_PANIQUES").is_some() {
+                    RUSTFLAGS_COMMUNS.to_owned()
+                } else {
+                    format!("{RUSTFLAGS_COMMUNS} -Zunstable-options -Cpanic=immediate-abort")
+                },
+            )
+            .env("PATH", chemin)
+            .env("RUSTC", "/usr/bin/rustc")
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld")
+            // rustup's proxies must not pick the toolchain for Debian's cargo.
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("CARGO");
         c
     };
     executer(

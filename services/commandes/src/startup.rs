@@ -5,7 +5,6 @@ use socle::amqp::OptionsConsommateur;
 use socle::http::JetonAdmin;
 use socle::messagerie::Messagerie;
 use socle::serveur::{Parties, Serveur};
-use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState};
 use crate::catalogue::ClientProduits;
@@ -15,12 +14,13 @@ use crate::saga;
 /// Migrations of this service, embedded in the binary and run at start-up.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The service, bound and ready to run.
-pub struct Application(Serveur);
+/// Builds the service; what it gives back is the bound [`Serveur`]: `port()`,
+/// `jeton_arret()` (stops it when cancelled: tests, embedding) and `run_until_stopped()`.
+pub struct Application;
 
 impl Application {
     /// Creates the database if needed, migrates it, binds the port.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(config: Config) -> anyhow::Result<Serveur> {
         let db =
             socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
 
@@ -54,23 +54,6 @@ impl Application {
             taches: m.taches,
             db: Some(db),
         };
-        Ok(Application(
-            Serveur::lier("commandes", &config.host, config.port, parties).await?,
-        ))
-    }
-
-    pub fn port(&self) -> u16 {
-        self.0.port()
-    }
-
-    /// A token that stops the application when cancelled (tests, embedding).
-    pub fn jeton_arret(&self) -> CancellationToken {
-        self.0.jeton_arret()
-    }
-
-    /// Serves until Ctrl-C/SIGTERM or [`Self::jeton_arret`], then stops gracefully (see
-    /// [`Serveur::run_until_stopped`]).
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.0.run_until_stopped().await
+        Serveur::lier("commandes", &config.host, config.port, parties).await
     }
 }

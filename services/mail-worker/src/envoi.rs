@@ -17,9 +17,9 @@ pub struct Expediteur {
 }
 
 impl Expediteur {
-    /// `connexions`: SMTP connections kept open. lettre does not set TCP_NODELAY, so on
-    /// loopback each email waits ~40 ms for a delayed ACK; throughput comes from sending on
-    /// many connections at once.
+    /// `connexions`: SMTP connections kept open. Each email took about 40 ms per connection
+    /// on loopback while the worker was nearly idle (most likely a delayed ACK: lettre does
+    /// not set TCP_NODELAY), so throughput comes from sending on many connections at once.
     pub fn new(hote: &str, port: u16, de: &str, connexions: u32) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(hote)
             .port(port)

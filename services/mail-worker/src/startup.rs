@@ -7,7 +7,6 @@ use contrats::noms::MAIL_NOTIFIER;
 use socle::amqp::OptionsConsommateur;
 use socle::messagerie::Messagerie;
 use socle::serveur::{Parties, Serveur};
-use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::envoi::Expediteur;
@@ -16,11 +15,12 @@ use crate::notification::Notificateur;
 
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The service, bound and ready to run.
-pub struct Application(Serveur);
+/// Builds the service; what it gives back is the bound [`Serveur`]: `port()`,
+/// `jeton_arret()` (stops it when cancelled: tests, embedding) and `run_until_stopped()`.
+pub struct Application;
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(config: Config) -> anyhow::Result<Serveur> {
         let db =
             socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
         let notificateur = Arc::new(Notificateur {
@@ -42,7 +42,6 @@ impl Application {
                 tentatives_max: config.tentatives_max,
                 delai_base: config.delai_reessai,
                 delai_max: Duration::from_secs(60),
-                ..Default::default()
             },
             move |messages| {
                 let n = notificateur.clone();
@@ -59,23 +58,6 @@ impl Application {
             taches: m.taches,
             db: Some(db),
         };
-        Ok(Application(
-            Serveur::lier("mail-worker", &config.host, config.port, parties).await?,
-        ))
-    }
-
-    pub fn port(&self) -> u16 {
-        self.0.port()
-    }
-
-    /// A token that stops the application when cancelled (tests, embedding).
-    pub fn jeton_arret(&self) -> CancellationToken {
-        self.0.jeton_arret()
-    }
-
-    /// Serves until Ctrl-C/SIGTERM or [`Self::jeton_arret`], then stops gracefully (see
-    /// [`Serveur::run_until_stopped`]).
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.0.run_until_stopped().await
+        Serveur::lier("mail-worker", &config.host, config.port, parties).await
     }
 }

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::amqp::{consommer, consommer_par_lots, Broker, Issue, Message, OptionsConsommateur};
+use crate::amqp::{consommer_par_lots, Broker, Issue, Message, OptionsConsommateur};
 
 pub struct Messagerie {
     pub broker: Broker,
@@ -38,22 +38,6 @@ impl Messagerie {
             self.broker.clone(),
             self.topologie.clone(),
             self.arret.clone(),
-        ));
-    }
-
-    /// Consumes `file` with `gestionnaire` (see [`crate::amqp::consommer`]).
-    pub fn consommer<F, Fut>(&self, file: File, options: OptionsConsommateur, gestionnaire: F)
-    where
-        F: Fn(Message) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = Issue> + Send + 'static,
-    {
-        self.taches.spawn(consommer(
-            self.broker.clone(),
-            self.topologie.clone(),
-            file,
-            options,
-            self.arret.clone(),
-            gestionnaire,
         ));
     }
 

@@ -1,7 +1,8 @@
 //! The transactional outbox: write an event with the change it announces, publish it later.
 //!
-//! [`ajouter`] runs inside the caller's transaction, so the event exists if and only if the
-//! change was committed. [`relayer`] publishes pending rows with publisher confirms and marks
+//! [`ajouter_lot`] runs inside the caller's transaction, so the events exist if and only if
+//! the change was committed (commandes writes an order's event in the same SQL statement as
+//! the order instead, see its `depot::creer`). [`relayer`] publishes pending rows with publisher confirms and marks
 //! them sent only once the broker confirmed them; while the broker is down it waits and tries
 //! again, so an order accepted then is published when the broker is back. Rows are claimed
 //! with `FOR UPDATE SKIP LOCKED`, so several replicas can relay side by side. A crash between
@@ -26,24 +27,6 @@ use crate::amqp::{declarer_topologie, proprietes_json, Broker};
 
 /// Rows published per round trip.
 const LOT: i64 = 256;
-
-/// Records `evenement` for publication under `routing_key`, in the caller's transaction.
-pub async fn ajouter<T: Serialize>(
-    conn: &mut PgConnection,
-    routing_key: &str,
-    id_evenement: Uuid,
-    evenement: &T,
-) -> anyhow::Result<()> {
-    let charge = serde_json::to_string(evenement).context("sérialisation d'un événement")?;
-    sqlx::query("INSERT INTO outbox (id_evenement, routing_key, charge) VALUES ($1, $2, $3)")
-        .bind(id_evenement)
-        .bind(routing_key)
-        .bind(charge)
-        .execute(conn)
-        .await
-        .context("écriture dans l'outbox")?;
-    Ok(())
-}
 
 /// Records several events in one statement, in the caller's transaction: `(routing key,
 /// event id, event)` each, published in this order.

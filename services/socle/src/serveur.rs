@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// A bound service, ready to run. Each service's `Application` wraps one.
+/// A bound service, ready to run: what each service's `Application::build` returns.
 pub struct Serveur {
     nom: &'static str,
     port: u16,

@@ -25,10 +25,12 @@ pub use config::Config;
 /// The name wasm-bindgen gives the bundle (`pkg/frontend.js`, `pkg/frontend_bg.wasm`).
 pub const NOM_BUNDLE: &str = "frontend";
 
-pub struct Application(Serveur);
+/// Builds the service; what it gives back is the bound [`Serveur`]: `port()`,
+/// `jeton_arret()` (stops it when cancelled: tests, embedding) and `run_until_stopped()`.
+pub struct Application;
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(config: Config) -> anyhow::Result<Serveur> {
         let options = LeptosOptions::builder()
             .output_name(Arc::<str>::from(NOM_BUNDLE))
             .site_root(Arc::<str>::from(
@@ -66,20 +68,6 @@ impl Application {
             taches: TaskTracker::new(),
             db: None,
         };
-        Ok(Application(
-            Serveur::lier("storefront", &config.host, config.port, parties).await?,
-        ))
-    }
-
-    pub fn port(&self) -> u16 {
-        self.0.port()
-    }
-
-    pub fn jeton_arret(&self) -> CancellationToken {
-        self.0.jeton_arret()
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.0.run_until_stopped().await
+        Serveur::lier("storefront", &config.host, config.port, parties).await
     }
 }

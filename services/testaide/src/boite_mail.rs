@@ -18,24 +18,20 @@ pub fn url_api() -> String {
 /// Every email received for `adresse` (maildev's JSON: `subject`, `text`, `html`, `to`…).
 /// Panics with a hint when no catcher runs.
 pub async fn emails_pour(adresse: &str) -> Vec<Value> {
-    let url = format!("{}/api/email", url_api());
-    reqwest::Client::new()
-        .get(&url)
-        .query(&[("to.address", adresse)])
-        .send()
-        .await
-        .unwrap_or_else(|e| {
-            panic!("pas de maildev sur {url} ({e}) : lancez les tests avec `cargo xtask test`")
-        })
-        .json()
-        .await
-        .expect("réponse JSON de maildev")
+    lire(&[("to.address", adresse)]).await
 }
 
 /// Every email the catcher holds.
 pub async fn tous_les_emails() -> Vec<Value> {
+    lire(&[]).await
+}
+
+async fn lire(filtre: &[(&str, &str)]) -> Vec<Value> {
     let url = format!("{}/api/email", url_api());
-    reqwest::get(&url)
+    reqwest::Client::new()
+        .get(&url)
+        .query(filtre)
+        .send()
         .await
         .unwrap_or_else(|e| {
             panic!("pas de maildev sur {url} ({e}) : lancez les tests avec `cargo xtask test`")

@@ -6,6 +6,7 @@
 //! - [`verifier_spec`]: validates a response body against the spec's schema.
 //! - [`proxy`]: a TCP proxy a test can cut, to simulate a network failure.
 //! - [`boite_mail`]: the SMTP catcher (maildev) tests send to and read from.
+//! - [`creer_produit`]: a product created through the real produits API.
 
 pub mod boite_mail;
 pub mod proxy;
@@ -41,6 +42,31 @@ pub fn broker_via(port: u16) -> String {
     let url = broker();
     let vhost = url.rsplit_once('/').map(|(_, v)| v).unwrap_or("%2f");
     format!("amqp://guest:guest@127.0.0.1:{port}/{vhost}")
+}
+
+/// Creates a product through produits' admin API at `base` (`prix` as written, e.g.
+/// `"12.50"`, sent as an exact JSON number); returns its id.
+pub async fn creer_produit(
+    client: &reqwest::Client,
+    base: &str,
+    jeton: &str,
+    nom: &str,
+    prix: &str,
+    stock: i64,
+) -> i64 {
+    let r = client
+        .post(format!("{base}/api/produits"))
+        .bearer_auth(jeton)
+        .json(&serde_json::json!({
+            "nom": nom,
+            "prix": prix.parse::<serde_json::Number>().unwrap(),
+            "quantite_en_stock": stock
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "création du produit {nom}");
+    r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
 /// Panics unless `corps` matches the JSON schema the spec gives for

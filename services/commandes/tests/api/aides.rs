@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use commandes::{Application, Config};
 use reqwest::{Client, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const JETON: &str = "jeton-de-test";
 
@@ -74,20 +74,7 @@ pub async fn spawn_app_avec_produits(produits_url: &str) -> TestApp {
 impl TestApp {
     /// Creates a product in the real produits service; returns its id.
     pub async fn produit(&self, nom: &str, prix: &str, stock: i64) -> i64 {
-        let r = self
-            .client
-            .post(format!("{}/api/produits", self.produits))
-            .bearer_auth(JETON)
-            .json(&json!({
-                "nom": nom,
-                "prix": prix.parse::<serde_json::Number>().unwrap(),
-                "quantite_en_stock": stock
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+        testaide::creer_produit(&self.client, &self.produits, JETON, nom, prix, stock).await
     }
 
     pub async fn commander(&self, corps: &Value) -> Response {

@@ -229,20 +229,7 @@ impl Boutique {
     }
 
     pub async fn creer_produit(&self, nom: &str, prix: &str, stock: i64) -> i64 {
-        let r = self
-            .client
-            .post(format!("{}/api/produits", self.produits_url))
-            .bearer_auth(JETON)
-            .json(&json!({
-                "nom": nom,
-                "prix": prix.parse::<serde_json::Number>().unwrap(),
-                "quantite_en_stock": stock
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+        testaide::creer_produit(&self.client, &self.produits_url, JETON, nom, prix, stock).await
     }
 
     pub async fn stock(&self, id: i64) -> i64 {

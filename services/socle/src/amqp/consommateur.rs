@@ -8,12 +8,11 @@
 //! The loop survives broker restarts and stops gracefully: on cancellation it cancels the
 //! consumer, lets in-flight messages finish, then returns.
 //!
-//! Two ways to hand messages over: [`consommer`] gives each message to its own task (up to
-//! the prefetch at once), for work that waits on something slow per message (SMTP);
-//! [`consommer_par_lots`] gives the handler every message already delivered, up to
-//! `lot_max`, one batch after the other, so that it can do their work in one database
+//! [`consommer_par_lots`] gives the handler every message already delivered (at most the
+//! prefetch), one batch after the other, so that it can do their work in one database
 //! transaction: under load the commit, the round trips and a hot row's lock are shared by the
-//! whole batch instead of paid per message. Each message still gets its own outcome.
+//! whole batch instead of paid per message. Each message still gets its own outcome; what a
+//! handler does inside a batch concurrently (the mail worker's sends) is its own business.
 
 use std::future::Future;
 use std::time::Duration;
@@ -28,7 +27,6 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::Channel;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use super::{declarer_topologie, Broker};
 
@@ -58,15 +56,13 @@ pub struct Message {
 
 #[derive(Debug, Clone)]
 pub struct OptionsConsommateur {
-    /// Unacked messages the broker may send at once (and so handled concurrently).
+    /// Unacked messages the broker may send at once, hence the largest batch.
     pub prefetch: u16,
     /// Tries before a retried message is dead-lettered.
     pub tentatives_max: u32,
     /// First retry delay; doubles each try up to `delai_max`.
     pub delai_base: Duration,
     pub delai_max: Duration,
-    /// Most messages per batch for [`consommer_par_lots`] (at most the prefetch matters).
-    pub lot_max: usize,
 }
 
 impl Default for OptionsConsommateur {
@@ -76,52 +72,11 @@ impl Default for OptionsConsommateur {
             tentatives_max: 5,
             delai_base: Duration::from_secs(1),
             delai_max: Duration::from_secs(60),
-            lot_max: 64,
         }
     }
 }
 
-/// How deliveries reach the handler.
-enum Mode<F, G> {
-    /// One task per message.
-    UnParUn(F),
-    /// Batches of what was already delivered, one after the other.
-    ParLots(G),
-}
-
-impl<F: Clone, G: Clone> Clone for Mode<F, G> {
-    fn clone(&self) -> Self {
-        match self {
-            Mode::UnParUn(f) => Mode::UnParUn(f.clone()),
-            Mode::ParLots(g) => Mode::ParLots(g.clone()),
-        }
-    }
-}
-
-/// Consumes `file` until `arret`, handing each message to `gestionnaire` in a task of its own.
-pub async fn consommer<F, Fut>(
-    broker: Broker,
-    topologie: Topologie,
-    file: File,
-    options: OptionsConsommateur,
-    arret: CancellationToken,
-    gestionnaire: F,
-) where
-    F: Fn(Message) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Issue> + Send + 'static,
-{
-    boucle(
-        broker,
-        topologie,
-        file,
-        options,
-        arret,
-        Mode::<F, fn(Vec<Message>) -> std::future::Ready<Vec<Issue>>>::UnParUn(gestionnaire),
-    )
-    .await;
-}
-
-/// Consumes `file` until `arret`, handing `gestionnaire` batches of up to `lot_max`
+/// Consumes `file` until `arret`, handing `gestionnaire` batches of up to `prefetch`
 /// messages; it answers with one outcome per message, in the same order.
 pub async fn consommer_par_lots<G, Fut>(
     broker: Broker,
@@ -134,37 +89,22 @@ pub async fn consommer_par_lots<G, Fut>(
     G: Fn(Vec<Message>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Vec<Issue>> + Send + 'static,
 {
-    boucle(
-        broker,
-        topologie,
-        file,
-        options,
-        arret,
-        Mode::<fn(Message) -> std::future::Ready<Issue>, G>::ParLots(gestionnaire),
-    )
-    .await;
-}
-
-async fn boucle<F, Fut, G, FutL>(
-    broker: Broker,
-    topologie: Topologie,
-    file: File,
-    options: OptionsConsommateur,
-    arret: CancellationToken,
-    mode: Mode<F, G>,
-) where
-    F: Fn(Message) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Issue> + Send + 'static,
-    G: Fn(Vec<Message>) -> FutL + Clone + Send + Sync + 'static,
-    FutL: Future<Output = Vec<Issue>> + Send + 'static,
-{
     let nom = topologie.file(file);
     let mut attente = Duration::from_millis(200);
     loop {
         let Some(connexion) = broker.attendre_connexion(&arret).await else {
             return;
         };
-        match session(&connexion, &topologie, file, &options, &arret, &mode).await {
+        match session(
+            &connexion,
+            &topologie,
+            file,
+            &options,
+            &arret,
+            &gestionnaire,
+        )
+        .await
+        {
             Ok(()) => return,
             Err(e) => {
                 tracing::warn!(file = %nom, erreur = %e, "consommation interrompue, reprise dans {attente:?}");
@@ -179,19 +119,17 @@ async fn boucle<F, Fut, G, FutL>(
 }
 
 /// One channel's worth of consuming; `Ok` only when stopped on purpose.
-async fn session<F, Fut, G, FutL>(
+async fn session<G, Fut>(
     connexion: &lapin::Connection,
     topologie: &Topologie,
     file: File,
     options: &OptionsConsommateur,
     arret: &CancellationToken,
-    mode: &Mode<F, G>,
+    gestionnaire: &G,
 ) -> anyhow::Result<()>
 where
-    F: Fn(Message) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Issue> + Send + 'static,
-    G: Fn(Vec<Message>) -> FutL + Clone + Send + Sync + 'static,
-    FutL: Future<Output = Vec<Issue>> + Send + 'static,
+    G: Fn(Vec<Message>) -> Fut,
+    Fut: Future<Output = Vec<Issue>>,
 {
     let canal = connexion.create_channel().await?;
     declarer_topologie(&canal, topologie).await?;
@@ -213,7 +151,8 @@ where
         .await?;
     let etiquette = flux.tag();
     tracing::info!(file = %nom, prefetch = options.prefetch, "consommation démarrée");
-    let en_cours = TaskTracker::new();
+    // A batch runs to its end before the loop looks at `arret` again: stopping never cuts
+    // one in half, and its messages are acked before the channel goes.
     let resultat = loop {
         tokio::select! {
             () = arret.cancelled() => {
@@ -221,56 +160,41 @@ where
                 break Ok(());
             }
             livraison = flux.next() => match livraison {
-                Some(Ok(livraison)) => match mode {
-                    Mode::UnParUn(gestionnaire) => {
-                        let canal = canal.clone();
-                        let topologie = topologie.clone();
-                        let options = options.clone();
-                        let gestionnaire = gestionnaire.clone();
-                        en_cours.spawn(async move {
-                            let issue = gestionnaire(message(&livraison)).await;
-                            conclure(livraison, issue, &canal, &topologie, file, &options).await;
-                        });
-                    }
-                    Mode::ParLots(gestionnaire) => {
-                        // Whatever else is already here joins the batch; nothing waits for more.
-                        let mut lot = vec![livraison];
-                        let mut rompu = None;
-                        while lot.len() < options.lot_max.max(1) {
-                            match flux.next().now_or_never() {
-                                Some(Some(Ok(l))) => lot.push(l),
-                                Some(Some(Err(e))) => {
-                                    rompu = Some(e);
-                                    break;
-                                }
-                                Some(None) | None => break,
+                Some(Ok(livraison)) => {
+                    // Whatever else is already here joins the batch; nothing waits for more.
+                    let mut lot = vec![livraison];
+                    let mut rompu = None;
+                    while lot.len() < usize::from(options.prefetch) {
+                        match flux.next().now_or_never() {
+                            Some(Some(Ok(l))) => lot.push(l),
+                            Some(Some(Err(e))) => {
+                                rompu = Some(e);
+                                break;
                             }
-                        }
-                        let issues = gestionnaire(lot.iter().map(message).collect()).await;
-                        if issues.len() != lot.len() {
-                            tracing::error!(file = file.nom, "lot : une issue par message attendue");
-                        }
-                        let mut issues = issues.into_iter();
-                        for livraison in lot {
-                            // A missing outcome is retried rather than guessed.
-                            let issue = issues.next().unwrap_or_else(|| {
-                                Issue::Reessayer("aucune issue rendue pour ce message".into())
-                            });
-                            conclure(livraison, issue, &canal, topologie, file, options).await;
-                        }
-                        if let Some(e) = rompu {
-                            break Err(e.into());
+                            Some(None) | None => break,
                         }
                     }
-                },
+                    let issues = gestionnaire(lot.iter().map(message).collect()).await;
+                    if issues.len() != lot.len() {
+                        tracing::error!(file = file.nom, "lot : une issue par message attendue");
+                    }
+                    let mut issues = issues.into_iter();
+                    for livraison in lot {
+                        // A missing outcome is retried rather than guessed.
+                        let issue = issues.next().unwrap_or_else(|| {
+                            Issue::Reessayer("aucune issue rendue pour ce message".into())
+                        });
+                        conclure(livraison, issue, &canal, topologie, file, options).await;
+                    }
+                    if let Some(e) = rompu {
+                        break Err(e.into());
+                    }
+                }
                 Some(Err(e)) => break Err(e.into()),
                 None => break Err(anyhow::anyhow!("flux de messages terminé")),
             },
         }
     };
-    // Let in-flight messages finish and be acked before the channel goes.
-    en_cours.close();
-    en_cours.wait().await;
     if resultat.is_ok() {
         let _ = canal.close(200, "arret".into()).await;
         tracing::info!(file = %nom, "consommation arrêtée");

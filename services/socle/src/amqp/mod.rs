@@ -3,9 +3,9 @@
 //!
 //! - [`connexion`]: [`Broker`], reconnected in the background with backoff.
 //! - [`topologie`]: declares exchanges, queues, dead-letter and retry queues, idempotently.
-//! - [`consommateur`]: [`consommer`] and [`consommer_par_lots`] — explicit prefetch, one
-//!   ack per message, retries with a delay queue, dead-letter queue for poison messages,
-//!   graceful stop.
+//! - [`consommateur`]: [`consommer_par_lots`] — explicit prefetch, batches of what was
+//!   delivered, one ack per message, retries with a delay queue, dead-letter queue for poison
+//!   messages, graceful stop.
 //! - [`lot`]: [`appliquer_par_lot`], the usual shape of a batch handler.
 
 mod connexion;
@@ -14,6 +14,6 @@ mod lot;
 mod topologie;
 
 pub use connexion::Broker;
-pub use consommateur::{consommer, consommer_par_lots, Issue, Message, OptionsConsommateur};
+pub use consommateur::{consommer_par_lots, Issue, Message, OptionsConsommateur};
 pub use lot::appliquer_par_lot;
 pub use topologie::{declarer_topologie, proprietes_json};
