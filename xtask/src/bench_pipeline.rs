@@ -107,7 +107,9 @@ pub fn pipeline(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
 
     println!("→ phase 1 : débit, {clients} clients, {duree} s");
     let debut = Instant::now();
+    let releve = crate::cpu::Releve::maintenant();
     let (n1, _) = charger(id, clients, duree, None)?;
+    let (duree_releve, cpu) = crate::cpu::Releve::maintenant().depuis(&releve);
     let fin_envoi = debut.elapsed();
     let fin = attendre_emails(n1, Duration::from_secs(300))?;
     let debit = n1 as f64 / fin.as_secs_f64();
@@ -164,6 +166,14 @@ pub fn pipeline(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
     for (nom, mo) in rss {
         println!("RSS max {nom} : {mo:.1} Mo");
     }
+    println!(
+        "CPU pendant la phase 1 ({:.1} s, en % d'un cœur, 200 % en tout) : {}",
+        duree_releve.as_secs_f64(),
+        cpu.iter()
+            .map(|(nom, pct)| format!("{nom} {pct:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }
 

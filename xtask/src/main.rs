@@ -13,6 +13,7 @@
 
 mod bench;
 mod bench_pipeline;
+mod cpu;
 mod infra;
 mod installation;
 mod lancement;
