@@ -12,6 +12,7 @@ use contrats::evenements::{
 };
 use contrats::noms::cles;
 use socle::amqp::{Issue, Message};
+use socle::outbox::Reveil;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -53,10 +54,14 @@ pub fn commande_nouvelle(c: &Commande) -> CommandeNouvelle {
 
 /// Handles a batch of `stock.reserve` / `stock.refuse`: one outcome per message, in order;
 /// the status changes and outcome events of the batch are one transaction.
-pub async fn traiter_lot(db: PgPool, messages: Vec<Message>) -> Vec<Issue> {
+pub async fn traiter_lot(db: PgPool, reveil: Reveil, messages: Vec<Message>) -> Vec<Issue> {
     socle::amqp::appliquer_par_lot(&messages, lire, |lot: Vec<Valide>| {
-        let db = db.clone();
-        async move { appliquer(&db, &lot).await }
+        let (db, reveil) = (db.clone(), reveil.clone());
+        async move {
+            appliquer(&db, &lot).await?;
+            reveil.signaler();
+            Ok(())
+        }
     })
     .await
 }

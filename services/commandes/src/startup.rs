@@ -34,12 +34,14 @@ impl Application {
             },
             {
                 let db = db.clone();
-                move |messages| saga::traiter_lot(db.clone(), messages)
+                let reveil = m.reveil.clone();
+                move |messages| saga::traiter_lot(db.clone(), reveil.clone(), messages)
             },
         );
         let etat = AppState {
             db: db.clone(),
             produits: ClientProduits::new(&config.produits_url, config.delai_produits)?,
+            reveil: m.reveil.clone(),
             jeton_admin: JetonAdmin::new(config.admin_token.as_str()),
         };
         let (api, spec) = api::router();

@@ -18,6 +18,7 @@ use chrono::Utc;
 use contrats::evenements::{CommandeNouvelle, Manquant, ResultatStock};
 use contrats::noms::cles;
 use socle::amqp::{Issue, Message};
+use socle::outbox::Reveil;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -27,12 +28,14 @@ use crate::cache::CacheCatalogue;
 pub async fn traiter_lot(
     db: PgPool,
     cache: Arc<CacheCatalogue>,
+    reveil: Reveil,
     messages: Vec<Message>,
 ) -> Vec<Issue> {
     socle::amqp::appliquer_par_lot(&messages, lire, |lot: Vec<Valide>| {
-        let (db, cache) = (db.clone(), cache.clone());
+        let (db, cache, reveil) = (db.clone(), cache.clone(), reveil.clone());
         async move {
             let resultats = reserver(&db, &lot).await?;
+            reveil.signaler();
             conclure(&cache, &lot, resultats);
             Ok(())
         }

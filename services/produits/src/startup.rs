@@ -46,7 +46,10 @@ impl Application {
             {
                 let db = db.clone();
                 let cache = cache.clone();
-                move |messages| reservation::traiter_lot(db.clone(), cache.clone(), messages)
+                let reveil = m.reveil.clone();
+                move |messages| {
+                    reservation::traiter_lot(db.clone(), cache.clone(), reveil.clone(), messages)
+                }
             },
         );
 

@@ -13,6 +13,8 @@ use crate::amqp::{consommer_par_lots, Broker, Issue, Message, OptionsConsommateu
 pub struct Messagerie {
     pub broker: Broker,
     pub topologie: Topologie,
+    /// Wakes the outbox relay: signal it after committing outbox rows.
+    pub reveil: crate::outbox::Reveil,
     /// Cancelled on shutdown; every task started here watches it.
     pub arret: CancellationToken,
     /// Every task started here, for the graceful stop to wait on.
@@ -26,6 +28,7 @@ impl Messagerie {
         Messagerie {
             broker: Broker::demarrer(amqp_url.to_owned(), arret.clone()),
             topologie: Topologie::new(prefixe),
+            reveil: Default::default(),
             arret,
             taches: TaskTracker::new(),
         }
@@ -37,6 +40,7 @@ impl Messagerie {
             db,
             self.broker.clone(),
             self.topologie.clone(),
+            self.reveil.clone(),
             self.arret.clone(),
         ));
     }

@@ -8,18 +8,24 @@
 //! with `FOR UPDATE SKIP LOCKED`, so several replicas can relay side by side. A crash between
 //! the broker's confirmation and the commit publishes a row twice: consumers are idempotent.
 //!
-//! The table (`outbox`) and its NOTIFY trigger are created by each service's migrations.
+//! The relay is woken in-process by [`Reveil::signaler`], called by whoever committed rows,
+//! and otherwise polls every [`SONDAGE`] (rows a stopped replica left behind). Not by a
+//! PostgreSQL NOTIFY: a notifying commit takes a cluster-wide lock held until the commit is
+//! flushed, which serialised every order's commit (see the README's benchmarks).
+//!
+//! The table (`outbox`) is created by each service's migrations.
 //! The queries here are checked at run time, not by `query!`: this crate has no database of
 //! its own to check them against; every service's integration tests run them for real.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use contrats::noms::Topologie;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use serde::Serialize;
-use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -27,6 +33,24 @@ use crate::amqp::{declarer_topologie, proprietes_json, Broker};
 
 /// Rows published per round trip.
 const LOT: i64 = 256;
+
+/// How often the relay looks for rows nobody signalled.
+pub const SONDAGE: Duration = Duration::from_millis(500);
+
+/// Wakes this process's relay: call [`Reveil::signaler`] once a transaction that wrote
+/// outbox rows has committed. A signal sent while the relay is busy is kept for its next wait.
+#[derive(Clone, Default)]
+pub struct Reveil(Arc<Notify>);
+
+impl Reveil {
+    pub fn signaler(&self) {
+        self.0.notify_one();
+    }
+
+    async fn attendre(&self) {
+        self.0.notified().await;
+    }
+}
 
 /// Records several events in one statement, in the caller's transaction: `(routing key,
 /// event id, event)` each, published in this order.
@@ -62,8 +86,13 @@ pub async fn ajouter_lot<T: Serialize>(
 }
 
 /// Publishes the outbox until `arret`; the batch in flight is finished first.
-pub async fn relayer(db: PgPool, broker: Broker, topologie: Topologie, arret: CancellationToken) {
-    let mut reveil = ecouteur(&db).await;
+pub async fn relayer(
+    db: PgPool,
+    broker: Broker,
+    topologie: Topologie,
+    reveil: Reveil,
+    arret: CancellationToken,
+) {
     let mut attente = Duration::from_millis(200);
     loop {
         let Some(connexion) = broker.attendre_connexion(&arret).await else {
@@ -95,16 +124,15 @@ pub async fn relayer(db: PgPool, broker: Broker, topologie: Topologie, arret: Ca
             match publier_un_lot(&db, &canal, &topologie).await {
                 // Published some: more may have come meanwhile, look again at once.
                 Ok(n) if n > 0 => tracing::debug!(evenements = n, "événements publiés"),
-                // Nothing waiting: sleep until the next insert (or the fallback poll).
+                // Nothing waiting: sleep until the next commit here (or the poll).
                 Ok(_) => {
                     tokio::select! {
                         () = arret.cancelled() => {
                             let _ = canal.close(200, "arret".into()).await;
                             return;
                         }
-                        () = attendre_notification(&mut reveil) => {}
-                        // A missed notification costs at most this.
-                        () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        () = reveil.attendre() => {}
+                        () = tokio::time::sleep(SONDAGE) => {}
                     }
                 }
                 Err(e) => {
@@ -121,24 +149,6 @@ pub async fn relayer(db: PgPool, broker: Broker, topologie: Topologie, arret: Ca
                 return;
             }
         }
-    }
-}
-
-async fn ecouteur(db: &PgPool) -> Option<PgListener> {
-    let mut ecouteur = PgListener::connect_with(db).await.ok()?;
-    ecouteur.listen("outbox").await.ok()?;
-    Some(ecouteur)
-}
-
-async fn attendre_notification(reveil: &mut Option<PgListener>) {
-    match reveil {
-        Some(e) => {
-            if e.recv().await.is_err() {
-                // sqlx reconnects on the next call; avoid a hot loop meanwhile.
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-        None => std::future::pending().await,
     }
 }
 

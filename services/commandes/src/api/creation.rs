@@ -107,6 +107,7 @@ pub async fn creer(
             .await?
             .ok_or_else(|| ErreurApi::Interne(anyhow::anyhow!("commande concurrente disparue")));
     };
+    s.reveil.signaler();
     tracing::info!(id_commande = commande.id_commande, reference = %commande.reference, "commande enregistrée");
     Ok(reponse_creee(commande, false))
 }

@@ -27,6 +27,8 @@ pub const SPEC: &str = "/api/commandes/docs/openapi.json";
 pub struct AppState {
     pub db: PgPool,
     pub produits: ClientProduits,
+    /// Wakes the outbox relay once an order (and so its event) is committed.
+    pub reveil: socle::outbox::Reveil,
     pub jeton_admin: JetonAdmin,
 }
 
