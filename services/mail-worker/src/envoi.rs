@@ -1,33 +1,93 @@
 //! Sending over SMTP with lettre (MailHog / maildev in development: plain SMTP, no auth).
+//!
+//! lettre's own pooled transport connects without `TCP_NODELAY`, and it writes a message's
+//! body and its final `.` in two writes before reading the reply: Nagle's algorithm holds the
+//! dot back until the server acknowledges the body, which the server delays (~40 ms on
+//! Linux) since it has nothing to answer yet. Every email took ~40 ms per connection. So the
+//! connections are opened here, with `TCP_NODELAY`, handed to lettre's SMTP client, and kept
+//! in a deadpool pool.
 
 use std::time::Duration;
 
 use anyhow::Context;
+use deadpool::managed::{self, Metrics, Object, RecycleError, RecycleResult};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
+use lettre::transport::smtp::extension::ClientId;
+use lettre::Message;
+use tokio::net::TcpStream;
 
 use crate::gabarits::Courriel;
 
+/// How long a connect or a whole send may take.
+const DELAI: Duration = Duration::from_secs(10);
+/// A connection idle for longer is checked with a NOOP before use (servers drop idle clients).
+const REPOS_SANS_VERIFICATION: Duration = Duration::from_secs(5);
+
+/// Opens SMTP connections for the pool and decides whether one may be used again.
+struct Connecteur {
+    hote: String,
+    port: u16,
+    nom: ClientId,
+}
+
+impl managed::Manager for Connecteur {
+    type Type = AsyncSmtpConnection;
+    type Error = anyhow::Error;
+
+    async fn create(&self) -> anyhow::Result<AsyncSmtpConnection> {
+        let tcp = tokio::time::timeout(DELAI, TcpStream::connect((self.hote.as_str(), self.port)))
+            .await
+            .context("connexion SMTP trop lente")?
+            .context("connexion SMTP")?;
+        tcp.set_nodelay(true).context("TCP_NODELAY")?;
+        tokio::time::timeout(
+            DELAI,
+            AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.nom),
+        )
+        .await
+        .context("accueil SMTP trop lent")?
+        .context("accueil SMTP")
+    }
+
+    async fn recycle(
+        &self,
+        conn: &mut AsyncSmtpConnection,
+        metrics: &Metrics,
+    ) -> RecycleResult<anyhow::Error> {
+        if conn.has_broken() {
+            return Err(RecycleError::message("connexion SMTP rompue"));
+        }
+        if metrics.last_used() > REPOS_SANS_VERIFICATION && !conn.test_connected().await {
+            return Err(RecycleError::message(
+                "connexion SMTP fermée par le serveur",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone)]
 pub struct Expediteur {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    connexions: managed::Pool<Connecteur>,
     de: Mailbox,
 }
 
 impl Expediteur {
-    /// `connexions`: SMTP connections kept open. Each email took about 40 ms per connection
-    /// on loopback while the worker was nearly idle (most likely a delayed ACK: lettre does
-    /// not set TCP_NODELAY), so throughput comes from sending on many connections at once.
+    /// `connexions`: SMTP connections kept open at most (the worker's emails in flight).
     pub fn new(hote: &str, port: u16, de: &str, connexions: u32) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(hote)
-            .port(port)
-            .timeout(Some(Duration::from_secs(10)))
-            .pool_config(PoolConfig::new().max_size(connexions.max(1)))
-            .build();
+        let connecteur = Connecteur {
+            hote: hote.to_owned(),
+            port,
+            nom: ClientId::default(),
+        };
+        let connexions = managed::Pool::builder(connecteur)
+            .max_size(connexions.max(1) as usize)
+            .build()
+            .context("réserve de connexions SMTP")?;
         Ok(Expediteur {
-            transport,
+            connexions,
             de: de
                 .parse()
                 .context("SMTP_FROM n'est pas une adresse valide")?,
@@ -61,7 +121,24 @@ impl Expediteur {
                     ),
             )
             .context("construction du message")?;
-        self.transport.send(message).await.context("envoi SMTP")?;
-        Ok(())
+        let mut conn = self
+            .connexions
+            .get()
+            .await
+            .map_err(|e| anyhow::anyhow!("connexion SMTP indisponible : {e}"))?;
+        let envoi =
+            tokio::time::timeout(DELAI, conn.send(message.envelope(), &message.formatted())).await;
+        match envoi {
+            Ok(Ok(_)) => Ok(()),
+            // In an unknown state: never handed out again.
+            Ok(Err(e)) => {
+                let _ = Object::take(conn);
+                Err(e).context("envoi SMTP")
+            }
+            Err(_) => {
+                let _ = Object::take(conn);
+                anyhow::bail!("envoi SMTP trop lent")
+            }
+        }
     }
 }
