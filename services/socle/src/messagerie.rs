@@ -25,12 +25,24 @@ impl Messagerie {
     /// Starts connecting to `amqp_url` in the background; `prefixe` prefixes every name.
     pub fn demarrer(amqp_url: &str, prefixe: &str) -> Self {
         let arret = CancellationToken::new();
+        let taches = TaskTracker::new();
+        // The connection closes only once every task using it has finished (acks included).
+        let fermer = CancellationToken::new();
+        tokio::spawn({
+            let (arret, taches, fermer) = (arret.clone(), taches.clone(), fermer.clone());
+            async move {
+                arret.cancelled().await;
+                taches.close();
+                taches.wait().await;
+                fermer.cancel();
+            }
+        });
         Messagerie {
-            broker: Broker::demarrer(amqp_url.to_owned(), arret.clone()),
+            broker: Broker::demarrer(amqp_url.to_owned(), arret.clone(), fermer),
             topologie: Topologie::new(prefixe),
             reveil: Default::default(),
             arret,
-            taches: TaskTracker::new(),
+            taches,
         }
     }
 

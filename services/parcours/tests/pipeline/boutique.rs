@@ -194,6 +194,25 @@ impl Boutique {
         }
     }
 
+    /// Asks produits to stop, without waiting: see [`Self::produits_arrete`].
+    pub fn demander_arret_produits(&self) {
+        if let Some(p) = &self.produits {
+            p.arret.cancel();
+        }
+    }
+
+    /// Whether produits has stopped (its `run_until_stopped` returned).
+    pub fn produits_arrete(&self) -> bool {
+        self.produits.as_ref().is_none_or(|p| p.tache.is_finished())
+    }
+
+    /// Waits for produits to stop once asked (or stops it now).
+    pub async fn arreter_produits(&mut self) {
+        if let Some(p) = self.produits.take() {
+            p.arreter().await;
+        }
+    }
+
     /// A crash, as the broker sees it: every link to it drops at once, unacked messages are
     /// handed back; then the processes are gone.
     pub async fn tuer_tout(&mut self) {

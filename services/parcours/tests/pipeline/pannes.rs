@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use contrats::noms::MAIL_NOTIFIER;
+use contrats::noms::{MAIL_NOTIFIER, STOCK_UPDATE};
 
-use crate::boutique::Boutique;
+use crate::boutique::{Boutique, DELAI};
 
 #[tokio::test]
 async fn des_commandes_acceptees_pendant_une_panne_du_broker_sont_publiees_a_son_retour() {
@@ -113,4 +113,72 @@ async fn un_courriel_qui_echoue_trop_souvent_finit_dans_la_file_des_lettres_mort
     assert_eq!(evenement["email"], email);
     b.smtp.retablir();
     assert!(testaide::boite_mail::emails_pour(&email).await.is_empty());
+}
+
+#[tokio::test]
+async fn un_arret_demande_pendant_une_reservation_la_termine_et_l_acquitte_avant_de_s_arreter() {
+    // Arrange: the product's row is locked by the test, so produits' reservation of the next
+    // order blocks inside its transaction: a message in flight.
+    let mut b = Boutique::demarrer().await;
+    let p = b.creer_produit("Horloge", "80.00", 5).await;
+    let db = b.db_produits().await;
+    let mut verrou = db.begin().await.unwrap();
+    sqlx::query("SELECT id FROM produits WHERE id = $1 FOR UPDATE")
+        .bind(p)
+        .execute(&mut *verrou)
+        .await
+        .unwrap();
+    let a = b.adresse("arret");
+    let c = b.commander(&a, &[(p, 2)]).await;
+    let debut = std::time::Instant::now();
+    loop {
+        let en_attente: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        if en_attente > 0 {
+            break;
+        }
+        assert!(
+            debut.elapsed() < DELAI,
+            "la réservation n'a jamais attendu le verrou"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Act: stop produits while its batch waits, then let the batch go on.
+    b.demander_arret_produits();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let arrete_pendant_le_lot = b.produits_arrete();
+    verrou.rollback().await.unwrap();
+    b.arreter_produits().await;
+
+    // Assert: the stop waited for the batch, which committed and acked its message.
+    assert!(
+        !arrete_pendant_le_lot,
+        "produits s'est arrêté au milieu d'un lot"
+    );
+    let stock: i32 = sqlx::query_scalar("SELECT quantite_en_stock FROM produits WHERE id = $1")
+        .bind(p)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(stock, 3, "la réservation en cours a été validée");
+    let canal = b.canal().await;
+    let stock_update = b.topologie().file(STOCK_UPDATE);
+    assert_eq!(
+        b.compter(&canal, &stock_update).await,
+        0,
+        "le message traité a été acquitté, pas rendu à la file"
+    );
+
+    // And once produits is back, the order completes once.
+    b.demarrer_produits().await;
+    let reference = c["reference"].as_str().unwrap();
+    assert_eq!(b.statut_final(reference).await, "confirmee");
+    assert_eq!(b.stock(p).await, 3);
+    b.emails_exactement(&a, 1).await;
 }

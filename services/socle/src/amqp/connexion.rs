@@ -21,13 +21,15 @@ pub struct Broker {
 }
 
 impl Broker {
-    /// Starts connecting to `url` in the background until `arret` is cancelled.
-    pub fn demarrer(url: String, arret: CancellationToken) -> Self {
+    /// Starts connecting to `url` in the background. Once `arret` is cancelled it no longer
+    /// (re)connects, but an open connection stays open until `fermer` is cancelled: the
+    /// consumers finishing their last batch still need it to ack.
+    pub fn demarrer(url: String, arret: CancellationToken, fermer: CancellationToken) -> Self {
         let (tx, _rx) = watch::channel(None);
         let broker = Broker { etat: Arc::new(tx) };
         let etat = broker.etat.clone();
         tokio::spawn(async move {
-            boucle_de_connexion(url, etat, arret).await;
+            boucle_de_connexion(url, etat, arret, fermer).await;
         });
         broker
     }
@@ -67,6 +69,7 @@ async fn boucle_de_connexion(
     url: String,
     etat: Arc<watch::Sender<Option<Arc<Connection>>>>,
     arret: CancellationToken,
+    fermer: CancellationToken,
 ) {
     let lisible = masquer_mot_de_passe(&url);
     let mut attente = Duration::from_millis(100);
@@ -87,7 +90,7 @@ async fn boucle_de_connexion(
                 etat.send_replace(Some(connexion.clone()));
                 loop {
                     tokio::select! {
-                        () = arret.cancelled() => {
+                        () = fermer.cancelled() => {
                             etat.send_replace(None);
                             let _ = connexion.close(200, "arret".into()).await;
                             return;
