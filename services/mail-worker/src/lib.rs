@@ -5,7 +5,7 @@
 //! - [`startup`]: [`startup::Application`] — migrate, consume, health probes, stop gracefully.
 //! - [`notification`]: the `mail_notifier` handler (dedupe, send, record).
 //! - [`gabarits`]: French HTML + text rendering (minijinja, templates in `templates/`).
-//! - [`envoi`]: SMTP with lettre.
+//! - [`envoi`]: SMTP with lettre, on a pool of `TCP_NODELAY` connections of our own.
 
 pub mod config;
 pub mod envoi;
