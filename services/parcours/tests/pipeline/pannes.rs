@@ -182,3 +182,43 @@ async fn un_arret_demande_pendant_une_reservation_la_termine_et_l_acquitte_avant
     assert_eq!(b.stock(p).await, 3);
     b.emails_exactement(&a, 1).await;
 }
+
+#[tokio::test]
+async fn un_evenement_laisse_dans_l_outbox_par_une_autre_replique_est_publie_sans_signal() {
+    // Arrange: an outcome event committed straight into commandes' outbox, as a replica that
+    // stopped before relaying it would leave it: nothing in this process signals the relay.
+    let b = Boutique::demarrer().await;
+    let p = b.creer_produit("Thermos", "34.90", 10).await;
+    let premier = b.adresse("replique-a");
+    let c = b.commander(&premier, &[(p, 1)]).await;
+    assert_eq!(
+        b.statut_final(c["reference"].as_str().unwrap()).await,
+        "confirmee"
+    );
+    let db = b.db_commandes().await;
+    let charge: String =
+        sqlx::query_scalar("SELECT charge FROM outbox WHERE routing_key = $1 LIMIT 1")
+            .bind(contrats::noms::cles::COMMANDE_CONFIRMEE)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    let mut evenement: serde_json::Value = serde_json::from_str(&charge).unwrap();
+    let second = b.adresse("replique-b");
+    let id_evenement = uuid::Uuid::new_v4();
+    evenement["id_evenement"] = id_evenement.to_string().into();
+    evenement["reference"] = uuid::Uuid::new_v4().to_string().into();
+    evenement["email"] = second.clone().into();
+
+    // Act
+    sqlx::query("INSERT INTO outbox (id_evenement, routing_key, charge) VALUES ($1, $2, $3)")
+        .bind(id_evenement)
+        .bind(contrats::noms::cles::COMMANDE_CONFIRMEE)
+        .bind(evenement.to_string())
+        .execute(&db)
+        .await
+        .unwrap();
+
+    // Assert: the relay's poll found it.
+    b.emails_exactement(&second, 1).await;
+    b.emails_exactement(&premier, 1).await;
+}
