@@ -98,9 +98,11 @@ mod tests {
         let moi = std::process::id();
         let avant = Releve::maintenant();
         let (nom, ticks_avant) = lire(moi).unwrap();
-        // Busy until this process has used 0.3 s of CPU, however loaded the machine is.
+        // Busy until this process has used 0.3 s of CPU, however loaded the machine is (and
+        // at most 10 s, so a misread counter fails below instead of spinning forever).
+        let debut = Instant::now();
         let mut x = 0u64;
-        while lire(moi).unwrap().1 < ticks_avant + 30 {
+        while lire(moi).unwrap().1 < ticks_avant + 30 && debut.elapsed() < Duration::from_secs(10) {
             for _ in 0..100_000 {
                 x = std::hint::black_box(x.wrapping_add(1));
             }

@@ -26,19 +26,9 @@ impl Messagerie {
     pub fn demarrer(amqp_url: &str, prefixe: &str) -> Self {
         let arret = CancellationToken::new();
         let taches = TaskTracker::new();
-        // The connection closes only once every task using it has finished (acks included).
-        let fermer = CancellationToken::new();
-        tokio::spawn({
-            let (arret, taches, fermer) = (arret.clone(), taches.clone(), fermer.clone());
-            async move {
-                arret.cancelled().await;
-                taches.close();
-                taches.wait().await;
-                fermer.cancel();
-            }
-        });
         Messagerie {
-            broker: Broker::demarrer(amqp_url.to_owned(), arret.clone(), fermer),
+            // The connection outlives the stop signal until these tasks are done (acks included).
+            broker: Broker::demarrer(amqp_url.to_owned(), arret.clone(), taches.clone()),
             topologie: Topologie::new(prefixe),
             reveil: Default::default(),
             arret,

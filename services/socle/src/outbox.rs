@@ -166,10 +166,11 @@ async fn publier_un_lot(
     canal: &lapin::Channel,
     topologie: &Topologie,
 ) -> anyhow::Result<usize> {
-    // One round trip outside any transaction first: under load most wake-ups announce rows
-    // an earlier batch already took, and the claim below costs three.
-    // Shaped like the claim so that it reads the partial index: as an `EXISTS` the planner
-    // chose a scan of the whole table, 1.6 ms per call once it held a few thousand rows.
+    // One round trip outside any transaction first: many wake-ups announce rows an earlier
+    // batch already took, and the claim below costs three. Shaped like the claim so that it
+    // reads the partial index whatever the table held when it was planned: as an `EXISTS`
+    // prepared on an empty table it kept a sequential scan (1.6 ms a call once the table held
+    // thousands of published rows), since the prepared statement keeps its plan.
     let premier: Option<i64> =
         sqlx::query_scalar("SELECT id FROM outbox WHERE publie_le IS NULL ORDER BY id LIMIT 1")
             .fetch_optional(db)
@@ -188,7 +189,9 @@ async fn publier_un_lot(
     .await
     .context("lecture de l'outbox")?;
     if lignes.is_empty() {
-        tx.commit().await?;
+        tx.commit()
+            .await
+            .context("fin de la transaction de l'outbox")?;
         return Ok(0);
     }
     let exchange = topologie.exchange();

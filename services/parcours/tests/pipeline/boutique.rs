@@ -443,6 +443,15 @@ impl Boutique {
         sqlx::PgPool::connect(&self.db_commandes).await.unwrap()
     }
 
+    /// The payload of an event commandes wrote with `routing_key` (the first one).
+    pub async fn charge_outbox_commandes(&self, routing_key: &str) -> String {
+        sqlx::query_scalar("SELECT charge FROM outbox WHERE routing_key = $1 ORDER BY id LIMIT 1")
+            .bind(routing_key)
+            .fetch_one(&self.db_commandes().await)
+            .await
+            .unwrap()
+    }
+
     pub async fn db_produits(&self) -> sqlx::PgPool {
         sqlx::PgPool::connect(&self.db_produits).await.unwrap()
     }

@@ -6,14 +6,6 @@ use contrats::noms::{cles, MAIL_NOTIFIER, STOCK_UPDATE};
 
 use crate::boutique::Boutique;
 
-async fn charge(db: &sqlx::PgPool, routing_key: &str) -> String {
-    sqlx::query_scalar("SELECT charge FROM outbox WHERE routing_key = $1 LIMIT 1")
-        .bind(routing_key)
-        .fetch_one(db)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn la_meme_commande_nouvelle_publiee_deux_fois_ne_decremente_qu_une_fois() {
     let b = Boutique::demarrer().await;
@@ -24,7 +16,7 @@ async fn la_meme_commande_nouvelle_publiee_deux_fois_ne_decremente_qu_une_fois()
         b.statut_final(c["reference"].as_str().unwrap()).await,
         "confirmee"
     );
-    let nouvelle = charge(&b.db_commandes().await, cles::COMMANDE_NOUVELLE).await;
+    let nouvelle = b.charge_outbox_commandes(cles::COMMANDE_NOUVELLE).await;
 
     // The very same event (same id_evenement) arrives twice more.
     let canal = b.canal().await;
@@ -58,7 +50,7 @@ async fn la_meme_confirmation_publiee_deux_fois_n_envoie_qu_un_courriel() {
         "confirmee"
     );
     b.emails_exactement(&email, 1).await;
-    let confirmee = charge(&b.db_commandes().await, cles::COMMANDE_CONFIRMEE).await;
+    let confirmee = b.charge_outbox_commandes(cles::COMMANDE_CONFIRMEE).await;
 
     let canal = b.canal().await;
     b.publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())

@@ -195,13 +195,9 @@ async fn un_evenement_laisse_dans_l_outbox_par_une_autre_replique_est_publie_san
         b.statut_final(c["reference"].as_str().unwrap()).await,
         "confirmee"
     );
-    let db = b.db_commandes().await;
-    let charge: String =
-        sqlx::query_scalar("SELECT charge FROM outbox WHERE routing_key = $1 LIMIT 1")
-            .bind(contrats::noms::cles::COMMANDE_CONFIRMEE)
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let charge = b
+        .charge_outbox_commandes(contrats::noms::cles::COMMANDE_CONFIRMEE)
+        .await;
     let mut evenement: serde_json::Value = serde_json::from_str(&charge).unwrap();
     let second = b.adresse("replique-b");
     let id_evenement = uuid::Uuid::new_v4();
@@ -214,7 +210,7 @@ async fn un_evenement_laisse_dans_l_outbox_par_une_autre_replique_est_publie_san
         .bind(id_evenement)
         .bind(contrats::noms::cles::COMMANDE_CONFIRMEE)
         .bind(evenement.to_string())
-        .execute(&db)
+        .execute(&b.db_commandes().await)
         .await
         .unwrap();
 

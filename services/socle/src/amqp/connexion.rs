@@ -11,6 +11,7 @@ use futures::StreamExt;
 use lapin::{Connection, ConnectionProperties};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::masquer_mot_de_passe;
 
@@ -22,14 +23,14 @@ pub struct Broker {
 
 impl Broker {
     /// Starts connecting to `url` in the background. Once `arret` is cancelled it no longer
-    /// (re)connects, but an open connection stays open until `fermer` is cancelled: the
-    /// consumers finishing their last batch still need it to ack.
-    pub fn demarrer(url: String, arret: CancellationToken, fermer: CancellationToken) -> Self {
+    /// (re)connects, but an open connection stays open until every task of `utilisateurs`
+    /// has finished: consumers finishing their last batch still need it to ack.
+    pub fn demarrer(url: String, arret: CancellationToken, utilisateurs: TaskTracker) -> Self {
         let (tx, _rx) = watch::channel(None);
         let broker = Broker { etat: Arc::new(tx) };
         let etat = broker.etat.clone();
         tokio::spawn(async move {
-            boucle_de_connexion(url, etat, arret, fermer).await;
+            boucle_de_connexion(url, etat, arret, utilisateurs).await;
         });
         broker
     }
@@ -69,7 +70,7 @@ async fn boucle_de_connexion(
     url: String,
     etat: Arc<watch::Sender<Option<Arc<Connection>>>>,
     arret: CancellationToken,
-    fermer: CancellationToken,
+    utilisateurs: TaskTracker,
 ) {
     let lisible = masquer_mot_de_passe(&url);
     let mut attente = Duration::from_millis(100);
@@ -90,7 +91,7 @@ async fn boucle_de_connexion(
                 etat.send_replace(Some(connexion.clone()));
                 loop {
                     tokio::select! {
-                        () = fermer.cancelled() => {
+                        () = fin_des_utilisateurs(&arret, &utilisateurs) => {
                             etat.send_replace(None);
                             let _ = connexion.close(200, "arret".into()).await;
                             return;
@@ -127,4 +128,12 @@ async fn boucle_de_connexion(
         }
         attente = (attente * 2).min(Duration::from_secs(5));
     }
+}
+
+/// Resolves once a stop was asked and every task using the connection has returned.
+async fn fin_des_utilisateurs(arret: &CancellationToken, utilisateurs: &TaskTracker) {
+    arret.cancelled().await;
+    // Nothing is started after a stop; closing lets `wait` resolve once they are done.
+    utilisateurs.close();
+    utilisateurs.wait().await;
 }
