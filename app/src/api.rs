@@ -2,49 +2,22 @@
 //!
 //! On the server the storefront calls produits and commandes directly (internal URLs from
 //! [`ApiInterne`] in the context); in the browser it calls the same paths on its own origin,
-//! which the gateway routes to the services.
+//! which the gateway routes to the services. The bodies' shapes are the services' own, from
+//! `contrats::http`.
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-/// A product as the catalogue API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Produit {
-    pub id: i64,
-    pub nom: String,
-    pub description: String,
-    pub prix: Decimal,
-    pub quantite_en_stock: i32,
-    pub image_url: Option<String>,
-}
+pub use contrats::http::{Commande, CorpsErreur, LigneCommande, Produit, StatutCommande};
 
 /// A page of the catalogue and the total count (`X-Total-Count`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageProduits {
     pub produits: Vec<Produit>,
     pub total: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LigneCommande {
-    pub produit_id: i64,
-    pub nom: String,
-    pub prix_unitaire: Decimal,
-    pub quantite: i32,
-    pub sous_total: Decimal,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Commande {
-    pub id_commande: i64,
-    pub reference: String,
-    pub email: String,
-    pub statut: String,
-    pub total: Decimal,
-    pub lignes: Vec<LigneCommande>,
 }
 
 /// What went wrong, as the APIs say it (`{"erreur", "code", "champs"}`).
@@ -64,13 +37,6 @@ impl ErreurApi {
             champs: BTreeMap::new(),
         }
     }
-}
-
-#[derive(Deserialize)]
-struct CorpsErreur {
-    erreur: String,
-    #[serde(default)]
-    champs: BTreeMap<String, String>,
 }
 
 fn erreur_depuis(statut: u16, corps: &str) -> ErreurApi {
@@ -232,7 +198,7 @@ pub async fn produit(id: i64) -> Result<Produit, ErreurApi> {
     lire(&envoyer("GET", &format!("/api/produits/{id}"), None, None).await?)
 }
 
-pub async fn commande(reference: String) -> Result<Commande, ErreurApi> {
+pub async fn commande(reference: Uuid) -> Result<Commande, ErreurApi> {
     lire(&envoyer("GET", &format!("/api/commandes/{reference}"), None, None).await?)
 }
 

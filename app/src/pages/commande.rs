@@ -5,27 +5,34 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use contrats::http::StatutCommande as Statut;
+use uuid::Uuid;
+
 use super::{prix, Chargement, MessageErreur, PageIntrouvable};
 use crate::api::{self, Commande};
-
-fn libelle(statut: &str) -> &'static str {
-    match statut {
-        "confirmee" => "confirmée",
-        "annulee" => "annulée",
-        _ => "en attente",
-    }
-}
 
 #[component]
 pub fn PageCommande() -> impl IntoView {
     let params = use_params_map();
-    let reference = move || params.read().get("reference").unwrap_or_default();
-    let commande = Resource::new(reference, api::commande);
+    // Only a UUID is ever sent on to commandes: anything else is a page that does not exist.
+    let reference = move || {
+        params
+            .read()
+            .get("reference")
+            .and_then(|r| Uuid::parse_str(&r).ok())
+    };
+    let commande = Resource::new(reference, |r| async move {
+        match r {
+            Some(r) => api::commande(r).await.map(Some),
+            None => Ok(None),
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <Chargement/> }>
             {move || Suspend::new(async move {
                 match commande.await {
-                    Ok(c) => view! { <Recapitulatif commande=c/> }.into_any(),
+                    Ok(Some(c)) => view! { <Recapitulatif commande=c/> }.into_any(),
+                    Ok(None) => view! { <PageIntrouvable/> }.into_any(),
                     Err(e) if e.statut == 404 || e.statut == 400 => view! { <PageIntrouvable/> }.into_any(),
                     Err(e) => view! { <MessageErreur erreur=e/> }.into_any(),
                 }
@@ -36,7 +43,7 @@ pub fn PageCommande() -> impl IntoView {
 
 /// The status, asked again every second while the order is pending (browser only).
 #[island]
-fn StatutCommande(reference: String, statut: String) -> impl IntoView {
+fn StatutCommande(reference: Uuid, statut: Statut) -> impl IntoView {
     let statut = RwSignal::new(statut);
     let injoignable = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
@@ -44,11 +51,10 @@ fn StatutCommande(reference: String, statut: String) -> impl IntoView {
         let en_vol = RwSignal::new(false);
         let minuterie = set_interval_with_handle(
             move || {
-                if statut.with_untracked(|s| s != "en_attente") || en_vol.get_untracked() {
+                if !statut.get_untracked().en_cours() || en_vol.get_untracked() {
                     return;
                 }
                 en_vol.set(true);
-                let reference = reference.clone();
                 leptos::task::spawn_local(async move {
                     match api::commande(reference).await {
                         Ok(c) => {
@@ -70,11 +76,11 @@ fn StatutCommande(reference: String, statut: String) -> impl IntoView {
     let _ = reference;
     view! {
         <span
-            class=move || format!("statut statut-{}", statut.get())
-            data-statut=move || statut.get()
+            class=move || format!("statut statut-{}", statut.get().as_str())
+            data-statut=move || statut.get().as_str()
             aria-live="polite"
         >
-            {move || libelle(&statut.get())}
+            {move || statut.get().libelle()}
         </span>
         <Show when=move || injoignable.get()>
             <small class="erreur-champ">" (mise à jour impossible pour l'instant, nouvel essai…)"</small>
@@ -89,9 +95,9 @@ fn Recapitulatif(commande: Commande) -> impl IntoView {
             <h1>{format!("Commande n° {}", commande.id_commande)}</h1>
             <p>
                 "Statut : "
-                <StatutCommande reference=commande.reference.clone() statut=commande.statut.clone()/>
+                <StatutCommande reference=commande.reference statut=commande.statut/>
             </p>
-            <p class="reference">"Référence : " <code>{commande.reference.clone()}</code></p>
+            <p class="reference">"Référence : " <code>{commande.reference.to_string()}</code></p>
             <table class="lignes">
                 <thead>
                     <tr>

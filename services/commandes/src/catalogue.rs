@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use rust_decimal::Decimal;
-use serde::Deserialize;
+use contrats::http::Produit;
 
 use crate::domaine::ProduitCatalogue;
 
@@ -19,13 +18,6 @@ pub enum ErreurCatalogue {
 pub struct ClientProduits {
     http: reqwest::Client,
     base: String,
-}
-
-#[derive(Deserialize)]
-struct ProduitRecu {
-    id: i64,
-    nom: String,
-    prix: Decimal,
 }
 
 impl ClientProduits {
@@ -59,7 +51,7 @@ impl ClientProduits {
                 reponse.status()
             )));
         }
-        let recus: Vec<ProduitRecu> = reponse
+        let recus: Vec<Produit> = reponse
             .json()
             .await
             .map_err(|e| ErreurCatalogue::Indisponible(format!("réponse illisible : {e}")))?;

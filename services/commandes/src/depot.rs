@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
+use contrats::http::StatutCommande;
 use rust_decimal::Decimal;
 use socle::pagination::Pagination;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::api::dto::{Commande, Ligne, Statut};
-use crate::domaine::CleIdempotence;
+use crate::domaine::{CleIdempotence, Commande, Ligne};
 
 /// An order as first created under an Idempotency-Key.
 pub struct Existante {
@@ -62,7 +62,7 @@ pub async fn creer(
                INSERT INTO outbox (id_evenement, routing_key, charge)
                SELECT $11, $12, replace($13::text, '"id_commande":0', '"id_commande":' || c.id) FROM c
            )
-           SELECT id AS "id!", statut AS "statut!: Statut", cree_le AS "cree_le!", modifie_le AS "modifie_le!"
+           SELECT id AS "id!", statut AS "statut!", cree_le AS "cree_le!", modifie_le AS "modifie_le!"
            FROM c"#,
         commande.reference,
         commande.email,
@@ -81,20 +81,29 @@ pub async fn creer(
     .fetch_optional(db)
     .await
     .context("insertion d'une commande")?;
-    Ok(entete.map(|e| Commande {
-        id_commande: e.id,
-        statut: e.statut,
-        cree_le: e.cree_le,
-        modifie_le: e.modifie_le,
-        ..commande
-    }))
+    entete
+        .map(|e| {
+            Ok(Commande {
+                id_commande: e.id,
+                statut: lire_statut(&e.statut)?,
+                cree_le: e.cree_le,
+                modifie_le: e.modifie_le,
+                ..commande
+            })
+        })
+        .transpose()
+}
+
+/// The status column (text, checked by the table) as the typed status.
+fn lire_statut(s: &str) -> anyhow::Result<StatutCommande> {
+    s.parse().context("statut enregistré")
 }
 
 struct Entete {
     id: i64,
     reference: Uuid,
     email: String,
-    statut: Statut,
+    statut: String,
     total: Decimal,
     cree_le: chrono::DateTime<chrono::Utc>,
     modifie_le: chrono::DateTime<chrono::Utc>,
@@ -131,19 +140,21 @@ async fn completer(conn: &mut PgConnection, entetes: Vec<Entete>) -> anyhow::Res
             sous_total: l.sous_total,
         });
     }
-    Ok(entetes
+    entetes
         .into_iter()
-        .map(|e| Commande {
-            id_commande: e.id,
-            reference: e.reference,
-            email: e.email,
-            statut: e.statut,
-            total: e.total,
-            lignes: par_commande.remove(&e.id).unwrap_or_default(),
-            cree_le: e.cree_le,
-            modifie_le: e.modifie_le,
+        .map(|e| {
+            Ok(Commande {
+                id_commande: e.id,
+                reference: e.reference,
+                email: e.email,
+                statut: lire_statut(&e.statut)?,
+                total: e.total,
+                lignes: par_commande.remove(&e.id).unwrap_or_default(),
+                cree_le: e.cree_le,
+                modifie_le: e.modifie_le,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn par_reference(db: &PgPool, reference: Uuid) -> anyhow::Result<Option<Commande>> {
@@ -158,7 +169,7 @@ async fn par_reference_tx(
 ) -> anyhow::Result<Option<Commande>> {
     let entete = sqlx::query_as!(
         Entete,
-        r#"SELECT id, reference, email, statut AS "statut: Statut", total, cree_le, modifie_le
+        r#"SELECT id, reference, email, statut, total, cree_le, modifie_le
            FROM commandes WHERE reference = $1"#,
         reference
     )
@@ -175,24 +186,17 @@ async fn par_reference_tx(
 /// statement; returns those that moved (a duplicate or late event moves nothing).
 pub async fn terminer(
     conn: &mut PgConnection,
-    fins: &[(i64, Uuid, Statut)],
+    fins: &[(i64, Uuid, StatutCommande)],
 ) -> anyhow::Result<Vec<Commande>> {
     let ids: Vec<i64> = fins.iter().map(|f| f.0).collect();
     let references: Vec<Uuid> = fins.iter().map(|f| f.1).collect();
-    let statuts: Vec<&str> = fins
-        .iter()
-        .map(|f| match f.2 {
-            Statut::EnAttente => "en_attente",
-            Statut::Confirmee => "confirmee",
-            Statut::Annulee => "annulee",
-        })
-        .collect();
+    let statuts: Vec<&str> = fins.iter().map(|f| f.2.as_str()).collect();
     let entetes = sqlx::query_as!(
         Entete,
         r#"UPDATE commandes AS c SET statut = d.statut, modifie_le = now()
            FROM UNNEST($1::bigint[], $2::uuid[], $3::text[]) AS d(id, reference, statut)
            WHERE c.id = d.id AND c.reference = d.reference AND c.statut = 'en_attente'
-           RETURNING c.id, c.reference, c.email, c.statut AS "statut: Statut", c.total,
+           RETURNING c.id, c.reference, c.email, c.statut, c.total,
                      c.cree_le, c.modifie_le"#,
         &ids,
         &references,
@@ -212,7 +216,7 @@ pub async fn lister(db: &PgPool, p: Pagination) -> anyhow::Result<(Vec<Commande>
         .context("comptage des commandes")?;
     let entetes = sqlx::query_as!(
         Entete,
-        r#"SELECT id, reference, email, statut AS "statut: Statut", total, cree_le, modifie_le
+        r#"SELECT id, reference, email, statut, total, cree_le, modifie_le
            FROM commandes ORDER BY cree_le DESC, id DESC LIMIT $1 OFFSET $2"#,
         p.par_page,
         p.decalage()

@@ -3,7 +3,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
+use contrats::http::StatutCommande;
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
 /// Each bad field and what is wrong with it, for a 422.
 pub type Erreurs = BTreeMap<String, String>;
@@ -184,6 +187,41 @@ pub fn chiffrer(
             }
         })
         .collect())
+}
+
+/// An order as stored (the API shows it as `contrats::http::Commande`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commande {
+    pub id_commande: i64,
+    pub reference: Uuid,
+    pub email: String,
+    pub statut: StatutCommande,
+    pub total: Decimal,
+    pub lignes: Vec<Ligne>,
+    pub cree_le: DateTime<Utc>,
+    pub modifie_le: DateTime<Utc>,
+}
+
+/// One stored line of an order: name and price as they were when it was placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ligne {
+    pub produit_id: i64,
+    pub nom: String,
+    pub prix_unitaire: Decimal,
+    pub quantite: i32,
+    pub sous_total: Decimal,
+}
+
+impl From<&LigneChiffree> for Ligne {
+    fn from(l: &LigneChiffree) -> Self {
+        Ligne {
+            produit_id: l.produit_id,
+            nom: l.nom.clone(),
+            prix_unitaire: l.prix_unitaire,
+            quantite: l.quantite.valeur(),
+            sous_total: l.sous_total,
+        }
+    }
 }
 
 /// The order total in CHF: the exact sum, rounded once to the centime (half away from zero).

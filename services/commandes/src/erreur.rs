@@ -1,37 +1,28 @@
-//! The service's one error type and how each case is answered.
+//! The service's one error type and how each case is answered: the cases every service
+//! shares (invalid input, a database rule, a bug) come from `socle::http::ErreurCommune`.
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use socle::http::{reponse_erreur, reponse_interne, CorpsErreur};
+use socle::http::{reponse_erreur, CorpsErreur, ErreurCommune};
 
 use crate::domaine::Erreurs;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ErreurApi {
-    #[error("données invalides")]
-    Validation(Erreurs),
+    #[error(transparent)]
+    Commune(#[from] ErreurCommune),
     #[error("commande introuvable")]
     Introuvable(String),
     #[error("clé d'idempotence déjà utilisée pour une autre commande")]
     ConflitIdempotence,
     #[error("service produits indisponible")]
     ProduitsIndisponible(String),
-    /// Details are logged, never sent.
-    #[error(transparent)]
-    Interne(#[from] anyhow::Error),
 }
 
 impl IntoResponse for ErreurApi {
     fn into_response(self) -> Response {
         match self {
-            ErreurApi::Validation(champs) => {
-                let liste = champs.values().cloned().collect::<Vec<_>>().join(" ; ");
-                reponse_erreur(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    CorpsErreur::new("validation", format!("commande invalide — {liste}"))
-                        .avec_champs(champs),
-                )
-            }
+            ErreurApi::Commune(e) => e.into_response(),
             ErreurApi::Introuvable(reference) => reponse_erreur(
                 StatusCode::NOT_FOUND,
                 CorpsErreur::new(
@@ -61,13 +52,18 @@ impl IntoResponse for ErreurApi {
                 );
                 r
             }
-            ErreurApi::Interne(e) => reponse_interne(&e),
         }
     }
 }
 
-impl From<sqlx::Error> for ErreurApi {
-    fn from(e: sqlx::Error) -> Self {
-        ErreurApi::Interne(e.into())
+impl From<Erreurs> for ErreurApi {
+    fn from(champs: Erreurs) -> Self {
+        ErreurCommune::Validation(champs).into()
+    }
+}
+
+impl From<anyhow::Error> for ErreurApi {
+    fn from(e: anyhow::Error) -> Self {
+        ErreurCommune::from(e).into()
     }
 }

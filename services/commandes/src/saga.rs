@@ -10,13 +10,15 @@ use chrono::Utc;
 use contrats::evenements::{
     CommandeNouvelle, CommandeTerminee, LigneEvenement, ProduitCommande, ResultatStock, StatutFinal,
 };
+use contrats::http::StatutCommande;
 use contrats::noms::cles;
 use socle::amqp::{Issue, Message};
 use socle::outbox::Reveil;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::api::dto::{Commande, Statut};
+use crate::depot;
+use crate::domaine::Commande;
 
 fn lignes_evenement(c: &Commande) -> Vec<LigneEvenement> {
     c.lignes
@@ -84,12 +86,12 @@ async fn appliquer(db: &PgPool, valides: &[Valide]) -> anyhow::Result<()> {
     if valides.is_empty() {
         return Ok(());
     }
-    let fins: Vec<(i64, Uuid, Statut)> = valides
+    let fins: Vec<(i64, Uuid, StatutCommande)> = valides
         .iter()
         .map(|(r, s)| (r.id_commande, r.reference, statut_de(*s)))
         .collect();
     let mut tx = db.begin().await.context("transaction du statut")?;
-    let terminees = crate::depot::terminer(&mut tx, &fins).await?;
+    let terminees = depot::terminer(&mut tx, &fins).await?;
     let mut evenements = Vec::with_capacity(terminees.len());
     for commande in &terminees {
         // The event that moved it: the first of the batch for this order with that status.
@@ -131,9 +133,9 @@ async fn appliquer(db: &PgPool, valides: &[Valide]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn statut_de(s: StatutFinal) -> Statut {
+fn statut_de(s: StatutFinal) -> StatutCommande {
     match s {
-        StatutFinal::Confirmee => Statut::Confirmee,
-        StatutFinal::Annulee => Statut::Annulee,
+        StatutFinal::Confirmee => StatutCommande::Confirmee,
+        StatutFinal::Annulee => StatutCommande::Annulee,
     }
 }

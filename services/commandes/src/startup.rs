@@ -2,7 +2,6 @@
 
 use contrats::noms::COMMANDES_STATUT;
 use socle::amqp::OptionsConsommateur;
-use socle::http::JetonAdmin;
 use socle::messagerie::Messagerie;
 use socle::serveur::{Parties, Serveur};
 
@@ -21,15 +20,19 @@ pub struct Application;
 impl Application {
     /// Creates the database if needed, migrates it, binds the port.
     pub async fn build(config: Config) -> anyhow::Result<Serveur> {
-        let db =
-            socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
+        let db = socle::db::ouvrir(
+            &config.service.database_url,
+            config.service.max_connexions_db,
+            &MIGRATIONS,
+        )
+        .await?;
 
-        let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
+        let m = Messagerie::demarrer(&config.service.amqp_url, &config.service.prefixe_broker);
         m.relayer_outbox(db.clone());
         m.consommer_par_lots(
             COMMANDES_STATUT,
             OptionsConsommateur {
-                prefetch: config.prefetch,
+                prefetch: config.service.prefetch,
                 ..Default::default()
             },
             {
@@ -42,7 +45,7 @@ impl Application {
             db: db.clone(),
             produits: ClientProduits::new(&config.produits_url, config.delai_produits)?,
             reveil: m.reveil.clone(),
-            jeton_admin: JetonAdmin::new(config.admin_token.as_str()),
+            jeton_admin: config.service.jeton_admin.clone(),
         };
         let (api, spec) = api::router();
         let router = socle::http::reponses_json_par_defaut(
@@ -56,6 +59,12 @@ impl Application {
             taches: m.taches,
             db: Some(db),
         };
-        Serveur::lier("commandes", &config.host, config.port, parties).await
+        Serveur::lier(
+            "commandes",
+            &config.service.host,
+            config.service.port,
+            parties,
+        )
+        .await
     }
 }

@@ -1,5 +1,5 @@
-//! The contract between the services of Boutique 321: broker names, event payloads, and how
-//! money is shown.
+//! The contract between the crates of Boutique 321: broker names, event payloads, the HTTP
+//! shapes other crates read, and how money is shown.
 //!
 //! Every exchange, queue, routing key and event field is spelled here once, so a producer
 //! and its consumers cannot drift apart.
@@ -8,8 +8,11 @@
 //! - [`noms`]: exchange, queue and routing-key names (the seed's `commandes` exchange), and
 //!   [`noms::Topologie`], which may prefix them for isolated tests.
 //! - [`evenements`]: JSON payloads published on the `commandes` exchange.
+//! - [`http`]: the HTTP bodies read by more than one crate (product, order, status, error),
+//!   with their OpenAPI schemas behind the `openapi` feature.
 //! - [`chf`]: formatting an amount as Swiss francs.
 
 pub mod chf;
 pub mod evenements;
+pub mod http;
 pub mod noms;

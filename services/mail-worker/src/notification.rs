@@ -4,8 +4,13 @@
 //! transaction: claim each outcome's row in `emails_envoyes` (reference + status is the
 //! primary key; a concurrent duplicate waits on the uncommitted row, then finds it and
 //! skips), send the claimed emails concurrently, give back the claims whose send failed,
-//! commit, ack. SMTP down → retry later (delay queue); unreadable event or undeliverable
-//! address → dead-letter queue at once.
+//! commit, ack. An unreadable event or an address that does not parse → dead-letter queue at
+//! once; any SMTP failure (server down, or a refusal) → retried later through the delay
+//! queue, and dead-lettered after `MAX_ATTEMPTS`.
+//!
+//! The comment of `migrations/0001_emails_envoyes.sql` predates the claim: it says the row is
+//! written after the SMTP server accepted the message, whereas it is now claimed before the
+//! send and given back if the send fails (an applied migration is never edited).
 
 use std::collections::HashSet;
 

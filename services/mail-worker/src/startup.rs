@@ -21,8 +21,12 @@ pub struct Application;
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Serveur> {
-        let db =
-            socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
+        let db = socle::db::ouvrir(
+            &config.service.database_url,
+            config.service.max_connexions_db,
+            &MIGRATIONS,
+        )
+        .await?;
         let notificateur = Arc::new(Notificateur {
             db: db.clone(),
             gabarits: Gabarits::new(&config.storefront_url)?,
@@ -30,15 +34,15 @@ impl Application {
                 &config.smtp_host,
                 config.smtp_port,
                 &config.smtp_from,
-                config.prefetch.into(),
+                config.service.prefetch.into(),
             )?,
         });
 
-        let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
+        let m = Messagerie::demarrer(&config.service.amqp_url, &config.service.prefixe_broker);
         m.consommer_par_lots(
             MAIL_NOTIFIER,
             OptionsConsommateur {
-                prefetch: config.prefetch,
+                prefetch: config.service.prefetch,
                 tentatives_max: config.tentatives_max,
                 delai_base: config.delai_reessai,
                 delai_max: Duration::from_secs(60),
@@ -58,6 +62,12 @@ impl Application {
             taches: m.taches,
             db: Some(db),
         };
-        Serveur::lier("mail-worker", &config.host, config.port, parties).await
+        Serveur::lier(
+            "mail-worker",
+            &config.service.host,
+            config.service.port,
+            parties,
+        )
+        .await
     }
 }

@@ -16,6 +16,8 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
+use crate::domaine::Filtre;
+
 /// More distinct queries than this and the whole cache is dropped: searches are unbounded.
 const ENTREES_MAX: usize = 1024;
 
@@ -30,6 +32,17 @@ pub struct Page {
 pub struct CacheCatalogue {
     generation: AtomicU64,
     pages: Mutex<HashMap<String, (u64, Page)>>,
+}
+
+/// The cache key of a list request: two requests with the same key get the same page.
+pub fn cle(f: &Filtre) -> String {
+    format!(
+        "{}|{:?}|{}|{}",
+        f.recherche.as_deref().unwrap_or(""),
+        f.ids,
+        f.pagination.page,
+        f.pagination.par_page
+    )
 }
 
 impl CacheCatalogue {

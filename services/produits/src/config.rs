@@ -1,60 +1,25 @@
 //! Settings of the produits service, from the environment (defaults documented in README).
 
-use socle::config::{booleen, texte, valeur};
+use socle::config::{booleen, ConfigService, Defauts};
 
-/// The development token; the README tells to change it anywhere but on a laptop.
-pub const ADMIN_TOKEN_DEV: &str = "dev-admin-token";
-
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Config {
-    pub host: String,
-    /// 0 picks a free port (tests).
-    pub port: u16,
-    pub database_url: String,
-    pub amqp_url: String,
-    pub admin_token: String,
+    /// Address, database, broker, prefetch (stock reservations handled at once), admin token.
+    pub service: ConfigService,
     /// Load the demo catalogue into an empty database.
     pub demo: bool,
-    pub max_connexions_db: u32,
-    /// Prefix of every exchange and queue name (empty in production; unique per test).
-    pub prefixe_broker: String,
-    /// Stock reservations handled at once (the consumer's prefetch).
-    pub prefetch: u16,
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field(
-                "database_url",
-                &socle::config::masquer_mot_de_passe(&self.database_url),
-            )
-            .field(
-                "amqp_url",
-                &socle::config::masquer_mot_de_passe(&self.amqp_url),
-            )
-            .field("demo", &self.demo)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Config {
     pub fn depuis_env() -> anyhow::Result<Self> {
         Ok(Config {
-            host: texte("HOST", "127.0.0.1"),
-            port: valeur("PORT", 8081)?,
-            database_url: texte(
-                "DATABASE_URL",
-                "postgres://postgres@127.0.0.1:5432/produits",
-            ),
-            amqp_url: texte("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f"),
-            admin_token: texte("ADMIN_TOKEN", ADMIN_TOKEN_DEV),
+            service: ConfigService::depuis_env(Defauts {
+                port: 8081,
+                base: "produits",
+                prefetch: 32,
+                connexions_db: 10,
+            })?,
             demo: booleen("DEMO_DATA", false),
-            max_connexions_db: valeur("DB_MAX_CONNECTIONS", 10)?,
-            prefixe_broker: texte("BROKER_PREFIX", ""),
-            prefetch: valeur("PREFETCH", 32)?,
         })
     }
 }

@@ -1,39 +1,25 @@
 //! SQL access to the catalogue (compile-checked queries; offline data in `.sqlx/`).
 
 use anyhow::Context;
-use socle::pagination::Pagination;
 use sqlx::PgPool;
 
-use crate::api::dto::Produit;
-use crate::domaine::{ModificationProduit, NouveauProduit};
+use crate::domaine::{Filtre, ModificationProduit, NouveauProduit, Produit};
 
-/// Which products to list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Filtre {
-    /// Words searched in name and description (case-insensitive).
-    pub recherche: Option<String>,
-    /// Only these ids (used by commandes to price an order in one request).
-    pub ids: Option<Vec<i64>>,
-    pub pagination: Pagination,
-}
-
-impl Filtre {
-    /// The `ILIKE` pattern, with the user's `%` and `_` taken literally.
-    fn motif(&self) -> Option<String> {
-        self.recherche.as_ref().map(|q| {
-            let echappe = q
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{echappe}%")
-        })
-    }
+/// The `ILIKE` pattern of a search, with the user's `%` and `_` taken literally.
+fn motif(f: &Filtre) -> Option<String> {
+    f.recherche.as_ref().map(|q| {
+        let echappe = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{echappe}%")
+    })
 }
 
 /// A page of products and how many match in all, in one query (the count is a window over
 /// the matches, computed before LIMIT); a second query counts only for a page past the end.
 pub async fn lister(db: &PgPool, f: &Filtre) -> anyhow::Result<(Vec<Produit>, i64)> {
-    let motif = f.motif();
+    let motif = motif(f);
     let ids = f.ids.as_deref();
     let lignes = sqlx::query!(
         r#"SELECT id, nom, description, prix, quantite_en_stock, image_url, cree_le, modifie_le,

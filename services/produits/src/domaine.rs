@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use socle::pagination::Pagination;
 
 /// Each bad field and what is wrong with it, for a 422.
 pub type Erreurs = BTreeMap<String, String>;
@@ -132,6 +134,30 @@ impl ImageUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A product as the catalogue holds it (what the database gives back; the API shows it as
+/// `contrats::http::Produit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Produit {
+    pub id: i64,
+    pub nom: String,
+    pub description: String,
+    pub prix: Decimal,
+    pub quantite_en_stock: i32,
+    pub image_url: Option<String>,
+    pub cree_le: DateTime<Utc>,
+    pub modifie_le: DateTime<Utc>,
+}
+
+/// Which products to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filtre {
+    /// Words searched in name and description (case-insensitive), trimmed, not empty.
+    pub recherche: Option<String>,
+    /// Only these ids (used by commandes to price an order in one request).
+    pub ids: Option<Vec<i64>>,
+    pub pagination: Pagination,
 }
 
 /// Everything needed to create or fully replace a product.

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use contrats::noms::STOCK_UPDATE;
 use socle::amqp::OptionsConsommateur;
-use socle::http::JetonAdmin;
 use socle::messagerie::Messagerie;
 use socle::serveur::{Parties, Serveur};
 
@@ -23,13 +22,17 @@ pub struct Application;
 impl Application {
     /// Creates the database if needed, migrates it, loads demo data, binds the port.
     pub async fn build(config: Config) -> anyhow::Result<Serveur> {
-        let db =
-            socle::db::ouvrir(&config.database_url, config.max_connexions_db, &MIGRATIONS).await?;
+        let db = socle::db::ouvrir(
+            &config.service.database_url,
+            config.service.max_connexions_db,
+            &MIGRATIONS,
+        )
+        .await?;
         if config.demo {
             demo::charger_si_vide(&db).await?;
         }
 
-        let m = Messagerie::demarrer(&config.amqp_url, &config.prefixe_broker);
+        let m = Messagerie::demarrer(&config.service.amqp_url, &config.service.prefixe_broker);
         let cache = Arc::new(CacheCatalogue::default());
         m.taches.spawn(cache::ecouter_modifications(
             db.clone(),
@@ -40,7 +43,7 @@ impl Application {
         m.consommer_par_lots(
             STOCK_UPDATE,
             OptionsConsommateur {
-                prefetch: config.prefetch,
+                prefetch: config.service.prefetch,
                 ..Default::default()
             },
             {
@@ -56,7 +59,7 @@ impl Application {
         let etat = AppState {
             db: db.clone(),
             cache,
-            jeton_admin: JetonAdmin::new(config.admin_token.as_str()),
+            jeton_admin: config.service.jeton_admin.clone(),
         };
         let (api, spec) = api::router();
         let router = socle::http::reponses_json_par_defaut(
@@ -70,6 +73,12 @@ impl Application {
             taches: m.taches,
             db: Some(db),
         };
-        Serveur::lier("produits", &config.host, config.port, parties).await
+        Serveur::lier(
+            "produits",
+            &config.service.host,
+            config.service.port,
+            parties,
+        )
+        .await
     }
 }

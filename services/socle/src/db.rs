@@ -1,9 +1,11 @@
-//! Creating a service's PostgreSQL database when missing, and opening its pool.
+//! Creating a service's PostgreSQL database when missing, opening its pool, and migrating it:
+//! first socle's own tables (outbox, inbox: [`MIGRATIONS_SOCLE`]), then the service's.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
@@ -63,14 +65,34 @@ pub async fn pool(url: &str, max: u32) -> anyhow::Result<PgPool> {
         .context("connexion à PostgreSQL")
 }
 
-/// A service's database, ready: created if missing, pooled, migrated.
-pub async fn ouvrir(
-    url: &str,
-    max: u32,
-    migrations: &sqlx::migrate::Migrator,
-) -> anyhow::Result<PgPool> {
+/// The tables socle's code reads and writes in every service's database (outbox, inbox),
+/// versions 1001 and up. A service's own migrations stay below 1000.
+pub static MIGRATIONS_SOCLE: Migrator = sqlx::migrate!("./migrations");
+
+/// A service's database, ready: created if missing, pooled, migrated (socle's set, then the
+/// service's).
+pub async fn ouvrir(url: &str, max: u32, migrations: &Migrator) -> anyhow::Result<PgPool> {
     creer_si_absente(url).await?;
     let db = pool(url, max).await?;
-    migrations.run(&db).await.context("migrations")?;
+    migrer(&db, migrations).await?;
     Ok(db)
+}
+
+/// Runs socle's migrations, then the service's. Both sets record themselves in sqlx's one
+/// `_sqlx_migrations` table, so each must ignore the versions of the other (and the
+/// service's former outbox migrations, applied on older databases, that socle took over).
+pub async fn migrer(db: &PgPool, service: &Migrator) -> anyhow::Result<()> {
+    for (nom, lot) in [("socle", &MIGRATIONS_SOCLE), ("service", service)] {
+        let migrator = Migrator {
+            migrations: lot.migrations.clone(),
+            ignore_missing: true,
+            locking: true,
+            no_tx: false,
+        };
+        migrator
+            .run(db)
+            .await
+            .with_context(|| format!("migrations ({nom})"))?;
+    }
+    Ok(())
 }

@@ -7,11 +7,14 @@
 //! - [`proxy`]: a TCP proxy a test can cut, to simulate a network failure.
 //! - [`boite_mail`]: the SMTP catcher (maildev) tests send to and read from.
 //! - [`creer_produit`]: a product created through the real produits API.
+//! - [`config_service`]: the common settings of a service under test.
 
 pub mod boite_mail;
 pub mod proxy;
 
 use serde_json::Value;
+use socle::config::ConfigService;
+use socle::http::JetonAdmin;
 
 /// Prefix of every database a test creates; `cargo xtask test` drops them before a run.
 pub const PREFIXE_BASES: &str = "test_";
@@ -42,6 +45,22 @@ pub fn broker_via(port: u16) -> String {
     let url = broker();
     let vhost = url.rsplit_once('/').map(|(_, v)| v).unwrap_or("%2f");
     format!("amqp://guest:guest@127.0.0.1:{port}/{vhost}")
+}
+
+/// A service's common settings for a test: loopback, a free port, `database_url`, the
+/// given broker, broker names of its own, `jeton` as admin token. Override a field with
+/// `ConfigService { prefetch: 8, ..config_service(…) }`.
+pub fn config_service(database_url: String, amqp_url: String, jeton: &str) -> ConfigService {
+    ConfigService {
+        host: "127.0.0.1".into(),
+        port: 0,
+        database_url,
+        amqp_url,
+        max_connexions_db: 5,
+        prefixe_broker: format!("test.{}.", uuid::Uuid::new_v4().simple()),
+        prefetch: 32,
+        jeton_admin: JetonAdmin::new(jeton),
+    }
 }
 
 /// Creates a product through produits' admin API at `base` (`prix` as written, e.g.

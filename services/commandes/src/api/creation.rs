@@ -8,10 +8,12 @@ use socle::http::Json;
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::dto::{Commande, CommandeEntrante, Ligne, Statut};
+use contrats::http::StatutCommande;
+
+use super::dto::CommandeEntrante;
 use super::{AppState, BASE};
 use crate::catalogue::ErreurCatalogue;
-use crate::domaine::{chiffrer, total, CleIdempotence, DemandeCommande, Erreurs};
+use crate::domaine::{chiffrer, total, CleIdempotence, Commande, DemandeCommande, Erreurs, Ligne};
 use crate::erreur::ErreurApi;
 use crate::{depot, saga};
 use contrats::noms::cles;
@@ -26,7 +28,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
     params(("Idempotency-Key" = Option<String>, Header,
             description = "Clé choisie par le client (1 à 200 caractères) : un POST répété avec la même clé rend la première commande")),
     responses(
-        (status = 201, description = "Commande enregistrée (ou rejouée)", body = Commande,
+        (status = 201, description = "Commande enregistrée (ou rejouée)", body = contrats::http::Commande,
          headers(("Location" = String, description = "Adresse de la commande"),
                  ("Idempotent-Replayed" = bool, description = "Présent quand la réponse rejoue une commande existante"))),
         (status = 400, description = "JSON malformé", body = socle::http::CorpsErreur),
@@ -41,7 +43,7 @@ pub async fn creer(
     Json(dto): Json<CommandeEntrante>,
 ) -> Result<Response, ErreurApi> {
     let cle = cle_idempotence(&entetes)?;
-    let demande = DemandeCommande::try_from(dto).map_err(ErreurApi::Validation)?;
+    let demande = DemandeCommande::try_from(dto)?;
 
     if let Some(cle) = &cle {
         if let Some(reponse) = rejouer(&s, cle, &demande).await? {
@@ -64,7 +66,7 @@ pub async fn creer(
                 )
             })
             .collect();
-        ErreurApi::Validation(champs)
+        ErreurApi::from(champs)
     })?;
     let total = total(&lignes);
 
@@ -73,25 +75,16 @@ pub async fn creer(
         id_commande: 0,
         reference: Uuid::new_v4(),
         email: demande.email.as_str().to_owned(),
-        statut: Statut::EnAttente,
+        statut: StatutCommande::EnAttente,
         total,
-        lignes: lignes
-            .iter()
-            .map(|l| Ligne {
-                produit_id: l.produit_id,
-                nom: l.nom.clone(),
-                prix_unitaire: l.prix_unitaire,
-                quantite: l.quantite.valeur(),
-                sous_total: l.sous_total,
-            })
-            .collect(),
+        lignes: lignes.iter().map(Ligne::from).collect(),
         cree_le: Utc::now(),
         modifie_le: Utc::now(),
     };
     // id_commande is 0 here; depot::creer puts the real one in (see there).
     let evenement = saga::commande_nouvelle(&provisoire);
     let charge = serde_json::to_string(&evenement)
-        .map_err(|e| ErreurApi::Interne(anyhow::anyhow!("sérialisation d'un événement : {e}")))?;
+        .map_err(|e| anyhow::anyhow!("sérialisation d'un événement : {e}"))?;
     let Some(commande) = depot::creer(
         &s.db,
         provisoire,
@@ -105,7 +98,7 @@ pub async fn creer(
         let cle = cle.expect("a conflict needs a key");
         return rejouer(&s, &cle, &demande)
             .await?
-            .ok_or_else(|| ErreurApi::Interne(anyhow::anyhow!("commande concurrente disparue")));
+            .ok_or_else(|| anyhow::anyhow!("commande concurrente disparue").into());
     };
     s.reveil.signaler();
     tracing::info!(id_commande = commande.id_commande, reference = %commande.reference, "commande enregistrée");
@@ -126,7 +119,7 @@ async fn rejouer(
     }
     let commande = depot::par_reference(&s.db, existante.reference)
         .await?
-        .ok_or_else(|| ErreurApi::Interne(anyhow::anyhow!("commande rejouée introuvable")))?;
+        .ok_or_else(|| anyhow::anyhow!("commande rejouée introuvable"))?;
     Ok(Some(reponse_creee(commande, true)))
 }
 
@@ -137,7 +130,7 @@ fn cle_idempotence(entetes: &HeaderMap) -> Result<Option<CleIdempotence>, Erreur
     let texte = valeur.to_str().unwrap_or("\u{0}");
     CleIdempotence::try_from(texte)
         .map(Some)
-        .map_err(|m| ErreurApi::Validation(Erreurs::from([("Idempotency-Key".to_owned(), m)])))
+        .map_err(|m| Erreurs::from([("Idempotency-Key".to_owned(), m)]).into())
 }
 
 fn reponse_creee(commande: Commande, rejouee: bool) -> Response {
@@ -145,7 +138,7 @@ fn reponse_creee(commande: Commande, rejouee: bool) -> Response {
     let mut r = (
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(commande),
+        Json(contrats::http::Commande::from(commande)),
     )
         .into_response();
     if rejouee {

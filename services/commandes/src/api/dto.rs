@@ -1,23 +1,12 @@
-//! What travels over HTTP: the order request (loose, then parsed) and the order response.
+//! What travels over HTTP: the order request (loose, then parsed), and the mapping of a
+//! stored order to the shared response shape.
 
-use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use contrats::http::LigneCommande;
+use serde::Deserialize;
 use socle::pagination::Pagination;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
-use crate::domaine::{DemandeCommande, Email, Erreurs, Quantite, LIGNES_MAX};
-
-/// Where an order stands in the stock saga.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
-pub enum Statut {
-    EnAttente,
-    Confirmee,
-    Annulee,
-}
+use crate::domaine::{Commande, DemandeCommande, Email, Erreurs, Quantite, LIGNES_MAX};
 
 /// One product and quantity asked for.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -130,32 +119,30 @@ impl TryFrom<CommandeEntrante> for DemandeCommande {
     }
 }
 
-/// One priced line of an order.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Ligne {
-    pub produit_id: i64,
-    pub nom: String,
-    #[schema(value_type = f64, example = 49.90)]
-    pub prix_unitaire: Decimal,
-    pub quantite: i32,
-    #[schema(value_type = f64, example = 99.80)]
-    pub sous_total: Decimal,
-}
-
-/// An order.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Commande {
-    pub id_commande: i64,
-    /// Public handle of the order, for its page and `GET /api/commandes/{reference}`.
-    pub reference: Uuid,
-    pub email: String,
-    pub statut: Statut,
-    /// Total in CHF, exact, two decimals.
-    #[schema(value_type = f64, example = 129.50)]
-    pub total: Decimal,
-    pub lignes: Vec<Ligne>,
-    pub cree_le: DateTime<Utc>,
-    pub modifie_le: DateTime<Utc>,
+/// The stored order, as the API shows it (the shape is shared: `contrats::http::Commande`).
+impl From<Commande> for contrats::http::Commande {
+    fn from(c: Commande) -> Self {
+        contrats::http::Commande {
+            id_commande: c.id_commande,
+            reference: c.reference,
+            email: c.email,
+            statut: c.statut,
+            total: c.total,
+            lignes: c
+                .lignes
+                .into_iter()
+                .map(|l| LigneCommande {
+                    produit_id: l.produit_id,
+                    nom: l.nom,
+                    prix_unitaire: l.prix_unitaire,
+                    quantite: l.quantite,
+                    sous_total: l.sous_total,
+                })
+                .collect(),
+            cree_le: c.cree_le,
+            modifie_le: c.modifie_le,
+        }
+    }
 }
 
 /// Query string of the admin list.

@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use socle::pagination::Pagination;
 
-use super::dto::{Commande, ParamsListe};
+use contrats::http::Commande;
+
+use super::dto::ParamsListe;
 use super::AppState;
 use crate::depot;
 use crate::erreur::ErreurApi;
@@ -29,7 +31,7 @@ pub async fn obtenir(
 ) -> Result<Json<Commande>, ErreurApi> {
     depot::par_reference(&s.db, reference)
         .await?
-        .map(Json)
+        .map(|c| Json(c.into()))
         .ok_or_else(|| ErreurApi::Introuvable(reference.to_string()))
 }
 
@@ -50,11 +52,16 @@ pub async fn lister(
     _admin: Admin,
     Query(params): Query<ParamsListe>,
 ) -> Result<Response, ErreurApi> {
-    let p = Pagination::try_from(params).map_err(ErreurApi::Validation)?;
+    let p = Pagination::try_from(params)?;
     let (commandes, total) = depot::lister(&s.db, p).await?;
     Ok((
         [(HeaderName::from_static("x-total-count"), total.to_string())],
-        Json(commandes),
+        Json(
+            commandes
+                .into_iter()
+                .map(Commande::from)
+                .collect::<Vec<_>>(),
+        ),
     )
         .into_response())
 }

@@ -18,15 +18,12 @@ pub struct TestApp {
 
 async fn spawn_produits() -> String {
     let config = produits::Config {
-        host: "127.0.0.1".into(),
-        port: 0,
-        database_url: testaide::base_de_test("produits"),
-        amqp_url: testaide::broker(),
-        admin_token: JETON.into(),
+        service: testaide::config_service(
+            testaide::base_de_test("produits"),
+            testaide::broker(),
+            JETON,
+        ),
         demo: false,
-        max_connexions_db: 5,
-        prefixe_broker: format!("test.{}.", uuid::Uuid::new_v4().simple()),
-        prefetch: 32,
     };
     let app = produits::Application::build(config)
         .await
@@ -48,16 +45,9 @@ pub async fn spawn_app_avec_produits(produits_url: &str) -> TestApp {
     }
     let database_url = testaide::base_de_test("commandes");
     let config = Config {
-        host: "127.0.0.1".into(),
-        port: 0,
-        database_url: database_url.clone(),
-        amqp_url: testaide::broker(),
-        admin_token: JETON.into(),
+        service: testaide::config_service(database_url.clone(), testaide::broker(), JETON),
         produits_url: produits_url.into(),
         delai_produits: Duration::from_secs(2),
-        max_connexions_db: 5,
-        prefixe_broker: format!("test.{}.", uuid::Uuid::new_v4().simple()),
-        prefetch: 32,
     };
     let app = Application::build(config).await.expect("commandes");
     let adresse = format!("http://127.0.0.1:{}", app.port());

@@ -114,17 +114,33 @@ impl Boutique {
         b
     }
 
-    pub async fn demarrer_produits(&mut self) {
-        let config = produits::Config {
-            host: "127.0.0.1".into(),
-            port: self.port_produits,
-            database_url: self.db_produits.clone(),
-            amqp_url: amqp(&self.broker_produits),
-            admin_token: JETON.into(),
-            demo: false,
+    /// The settings the three services share here: their port (0 the first time, the same
+    /// one on a restart), database, broker proxy, this run's broker names.
+    fn config_service(
+        &self,
+        port: u16,
+        database_url: &str,
+        broker: &Proxy,
+        prefetch: u16,
+    ) -> socle::config::ConfigService {
+        socle::config::ConfigService {
+            port,
             max_connexions_db: 10,
             prefixe_broker: self.prefixe.clone(),
-            prefetch: 32,
+            prefetch,
+            ..testaide::config_service(database_url.to_owned(), amqp(broker), JETON)
+        }
+    }
+
+    pub async fn demarrer_produits(&mut self) {
+        let config = produits::Config {
+            service: self.config_service(
+                self.port_produits,
+                &self.db_produits,
+                &self.broker_produits,
+                32,
+            ),
+            demo: false,
         };
         let app = produits::Application::build(config)
             .await
@@ -137,16 +153,14 @@ impl Boutique {
 
     pub async fn demarrer_commandes(&mut self) {
         let config = commandes::Config {
-            host: "127.0.0.1".into(),
-            port: self.port_commandes,
-            database_url: self.db_commandes.clone(),
-            amqp_url: amqp(&self.broker_commandes),
-            admin_token: JETON.into(),
+            service: self.config_service(
+                self.port_commandes,
+                &self.db_commandes,
+                &self.broker_commandes,
+                32,
+            ),
             produits_url: self.produits_url.clone(),
             delai_produits: Duration::from_secs(10),
-            max_connexions_db: 10,
-            prefixe_broker: self.prefixe.clone(),
-            prefetch: 32,
         };
         let app = commandes::Application::build(config)
             .await
@@ -159,17 +173,11 @@ impl Boutique {
 
     pub async fn demarrer_mail(&mut self) {
         let config = mail_worker::Config {
-            host: "127.0.0.1".into(),
-            port: 0,
-            database_url: self.db_mail.clone(),
-            amqp_url: amqp(&self.broker_mail),
+            service: self.config_service(0, &self.db_mail, &self.broker_mail, 8),
             smtp_host: "127.0.0.1".into(),
             smtp_port: self.smtp.port(),
             smtp_from: "Boutique 321 <commandes@boutique321.ch>".into(),
             storefront_url: "http://localhost:8000".into(),
-            prefixe_broker: self.prefixe.clone(),
-            prefetch: 8,
-            max_connexions_db: 10,
             tentatives_max: self.tentatives_mail,
             delai_reessai: Duration::from_millis(200),
         };

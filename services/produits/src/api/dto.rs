@@ -1,28 +1,30 @@
-//! What travels over HTTP: request bodies (loose, then parsed into the domain) and responses.
+//! What travels over HTTP: request bodies (loose, then parsed into the domain), and the
+//! mapping of a stored product to the shared response shape.
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
 use socle::pagination::Pagination;
 
-use crate::depot::Filtre;
-use crate::domaine::{champ, requis, Erreurs, ModificationProduit, NouveauProduit};
+use crate::domaine::{
+    champ, requis, Erreurs, Filtre, ModificationProduit, NouveauProduit, Produit,
+};
 
-/// A product of the catalogue.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Produit {
-    pub id: i64,
-    pub nom: String,
-    pub description: String,
-    /// Price in CHF, exact, two decimals.
-    #[schema(example = 49.90)]
-    pub prix: Decimal,
-    pub quantite_en_stock: i32,
-    pub image_url: Option<String>,
-    pub cree_le: DateTime<Utc>,
-    pub modifie_le: DateTime<Utc>,
+/// The stored product, as the API shows it (the shape is shared: `contrats::http::Produit`).
+impl From<Produit> for contrats::http::Produit {
+    fn from(p: Produit) -> Self {
+        contrats::http::Produit {
+            id: p.id,
+            nom: p.nom,
+            description: p.description,
+            prix: p.prix,
+            quantite_en_stock: p.quantite_en_stock,
+            image_url: p.image_url,
+            cree_le: p.cree_le,
+            modifie_le: p.modifie_le,
+        }
+    }
 }
 
 /// Body of POST and PUT. `nom`, `prix` and `quantite_en_stock` are required.
@@ -170,18 +172,5 @@ impl TryFrom<ParamsListe> for Filtre {
             }),
             _ => Err(e),
         }
-    }
-}
-
-impl Filtre {
-    /// The cache key: two requests with the same key get the same page.
-    pub fn cle(&self) -> String {
-        format!(
-            "{}|{:?}|{}|{}",
-            self.recherche.as_deref().unwrap_or(""),
-            self.ids,
-            self.pagination.page,
-            self.pagination.par_page
-        )
     }
 }

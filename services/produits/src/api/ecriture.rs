@@ -6,7 +6,9 @@ use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 use socle::http::{Admin, Json, Path};
 
-use super::dto::{Produit, ProduitEntrant, ProduitPatch};
+use contrats::http::Produit;
+
+use super::dto::{ProduitEntrant, ProduitPatch};
 use super::{AppState, BASE};
 use crate::depot;
 use crate::domaine::{ModificationProduit, NouveauProduit};
@@ -31,14 +33,14 @@ pub async fn creer(
     _admin: Admin,
     Json(dto): Json<ProduitEntrant>,
 ) -> Result<Response, ErreurApi> {
-    let nouveau = NouveauProduit::try_from(dto).map_err(ErreurApi::Validation)?;
+    let nouveau = NouveauProduit::try_from(dto)?;
     let produit = depot::creer(&s.db, &nouveau).await?;
     s.cache.invalider();
     let location = format!("{BASE}/{}", produit.id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(produit),
+        Json(Produit::from(produit)),
     )
         .into_response())
 }
@@ -62,12 +64,12 @@ pub async fn remplacer(
     Path(id): Path<i64>,
     Json(dto): Json<ProduitEntrant>,
 ) -> Result<Json<Produit>, ErreurApi> {
-    let nouveau = NouveauProduit::try_from(dto).map_err(ErreurApi::Validation)?;
+    let nouveau = NouveauProduit::try_from(dto)?;
     let produit = depot::remplacer(&s.db, id, &nouveau)
         .await?
         .ok_or(ErreurApi::Introuvable(id))?;
     s.cache.invalider();
-    Ok(Json(produit))
+    Ok(Json(produit.into()))
 }
 
 /// Change some fields of a product.
@@ -89,12 +91,12 @@ pub async fn modifier(
     Path(id): Path<i64>,
     Json(dto): Json<ProduitPatch>,
 ) -> Result<Json<Produit>, ErreurApi> {
-    let modif = ModificationProduit::try_from(dto).map_err(ErreurApi::Validation)?;
+    let modif = ModificationProduit::try_from(dto)?;
     let produit = depot::modifier(&s.db, id, &modif)
         .await?
         .ok_or(ErreurApi::Introuvable(id))?;
     s.cache.invalider();
-    Ok(Json(produit))
+    Ok(Json(produit.into()))
 }
 
 /// Delete a product.

@@ -5,10 +5,13 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue};
 use socle::http::{Json, Path, Query};
 
-use super::dto::{ParamsListe, Produit};
+use contrats::http::Produit;
+
+use super::dto::ParamsListe;
 use super::AppState;
-use crate::cache::Page;
-use crate::depot::{self, Filtre};
+use crate::cache::{self, Page};
+use crate::depot;
+use crate::domaine::Filtre;
 use crate::erreur::ErreurApi;
 
 /// List products, with search and pagination. The total is in `X-Total-Count`.
@@ -26,15 +29,16 @@ pub async fn lister(
     State(s): State<AppState>,
     Query(params): Query<ParamsListe>,
 ) -> Result<Response, ErreurApi> {
-    let filtre = Filtre::try_from(params).map_err(ErreurApi::Validation)?;
-    let cle = filtre.cle();
+    let filtre = Filtre::try_from(params)?;
+    let cle = cache::cle(&filtre);
     let page = match s.cache.lire(&cle) {
         Some(p) => p,
         None => {
             let generation = s.cache.generation();
             let (produits, total) = depot::lister(&s.db, &filtre).await?;
+            let produits: Vec<Produit> = produits.into_iter().map(Produit::from).collect();
             let json = serde_json::to_vec(&produits)
-                .map_err(|e| ErreurApi::Interne(e.into()))?
+                .map_err(anyhow::Error::from)?
                 .into();
             let page = Page { json, total };
             s.cache.ecrire(cle, generation, page.clone());
@@ -73,6 +77,6 @@ pub async fn obtenir(
 ) -> Result<Json<Produit>, ErreurApi> {
     depot::obtenir(&s.db, id)
         .await?
-        .map(Json)
+        .map(|p| Json(p.into()))
         .ok_or(ErreurApi::Introuvable(id))
 }

@@ -15,15 +15,12 @@ pub struct TestApp {
 
 pub fn config_de_test() -> Config {
     Config {
-        host: "127.0.0.1".into(),
-        port: 0,
-        database_url: testaide::base_de_test("produits"),
-        amqp_url: testaide::broker(),
-        admin_token: JETON.into(),
+        service: testaide::config_service(
+            testaide::base_de_test("produits"),
+            testaide::broker(),
+            JETON,
+        ),
         demo: false,
-        max_connexions_db: 5,
-        prefixe_broker: format!("test.{}.", uuid::Uuid::new_v4().simple()),
-        prefetch: 32,
     }
 }
 
@@ -37,7 +34,7 @@ pub async fn spawn_app_avec(reglage: impl FnOnce(&mut Config)) -> TestApp {
     }
     let mut config = config_de_test();
     reglage(&mut config);
-    let database_url = config.database_url.clone();
+    let database_url = config.service.database_url.clone();
     let app = Application::build(config)
         .await
         .expect("build de l'application");

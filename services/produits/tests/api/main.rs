@@ -4,4 +4,5 @@ mod aides;
 mod documentation;
 mod ecriture;
 mod lecture;
+mod migrations;
 mod sante;

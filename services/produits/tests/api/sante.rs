@@ -30,7 +30,8 @@ async fn ready_verifie_la_base_et_le_broker() {
 
 #[tokio::test]
 async fn ready_signale_un_broker_injoignable() {
-    let app = spawn_app_avec(|c| c.amqp_url = "amqp://guest:guest@127.0.0.1:1/%2f".into()).await;
+    let app =
+        spawn_app_avec(|c| c.service.amqp_url = "amqp://guest:guest@127.0.0.1:1/%2f".into()).await;
     let r = app.get("/ready").send().await.unwrap();
     assert_eq!(r.status(), 503);
     let corps: Value = r.json().await.unwrap();
@@ -68,7 +69,7 @@ async fn le_catalogue_de_demo_est_charge_une_seule_fois() {
     assert!(produits.iter().all(|p| p["image_url"].is_string()));
     // A second instance on the same database must not load it again.
     let mut config = crate::aides::config_de_test();
-    config.database_url = app.database_url.clone();
+    config.service.database_url = app.database_url.clone();
     config.demo = true;
     produits::Application::build(config).await.unwrap();
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM produits")

@@ -1,36 +1,92 @@
-//! The one JSON error body every service answers with.
+//! The one JSON error body every service answers with, and the error cases every service
+//! shares: invalid input (422), a database rule broken (409/422), a bug (500).
+//!
+//! Each service's own error enum wraps [`ErreurCommune`] next to its own cases (not found,
+//! a dependency down…), so the shared cases are worded and mapped once.
 
 use std::collections::BTreeMap;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use sqlx::error::ErrorKind;
 
-/// `{"erreur": "...", "code": "...", "champs": {...}}`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct CorpsErreur {
-    /// What went wrong, in French, for a person.
-    pub erreur: String,
-    /// A stable machine-readable code (`validation`, `introuvable`, `non_autorise`…).
-    pub code: String,
-    /// For validation errors: each bad field and what is wrong with it.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub champs: BTreeMap<String, String>,
+pub use contrats::http::CorpsErreur;
+
+/// Each bad field and what is wrong with it, for a 422.
+pub type Erreurs = BTreeMap<String, String>;
+
+/// What goes wrong the same way in every service.
+#[derive(Debug, thiserror::Error)]
+pub enum ErreurCommune {
+    /// The request was read but breaks the API's rules: 422, each bad field named.
+    #[error("données invalides")]
+    Validation(Erreurs),
+    /// A uniqueness rule of the database refused the write (`contrainte` names it): 409.
+    #[error("conflit avec une donnée existante ({contrainte})")]
+    Conflit { contrainte: String },
+    /// A bug or an unexpected failure: 500, details logged, never sent.
+    #[error(transparent)]
+    Interne(anyhow::Error),
 }
 
-impl CorpsErreur {
-    pub fn new(code: &str, erreur: impl Into<String>) -> Self {
-        CorpsErreur {
-            erreur: erreur.into(),
-            code: code.to_owned(),
-            champs: BTreeMap::new(),
+impl From<Erreurs> for ErreurCommune {
+    fn from(champs: Erreurs) -> Self {
+        ErreurCommune::Validation(champs)
+    }
+}
+
+/// Looks through the error's causes for a constraint the database enforced: a unique key is
+/// a 409, a check, foreign key or not-null rule a 422 naming the constraint (the API's own
+/// checks should have caught it first: this is the safety net, not a 500).
+impl From<anyhow::Error> for ErreurCommune {
+    fn from(e: anyhow::Error) -> Self {
+        let base = e
+            .chain()
+            .find_map(|c| c.downcast_ref::<sqlx::Error>())
+            .and_then(|s| s.as_database_error());
+        let Some(base) = base else {
+            return ErreurCommune::Interne(e);
+        };
+        let contrainte = base.constraint().unwrap_or("inconnue").to_owned();
+        match base.kind() {
+            ErrorKind::UniqueViolation => ErreurCommune::Conflit { contrainte },
+            ErrorKind::ForeignKeyViolation
+            | ErrorKind::NotNullViolation
+            | ErrorKind::CheckViolation => ErreurCommune::Validation(Erreurs::from([(
+                contrainte,
+                "refusé par une règle de la base de données".to_owned(),
+            )])),
+            _ => ErreurCommune::Interne(e),
         }
     }
+}
 
-    pub fn avec_champs(mut self, champs: BTreeMap<String, String>) -> Self {
-        self.champs = champs;
-        self
+impl From<sqlx::Error> for ErreurCommune {
+    fn from(e: sqlx::Error) -> Self {
+        anyhow::Error::from(e).into()
+    }
+}
+
+impl IntoResponse for ErreurCommune {
+    fn into_response(self) -> Response {
+        match self {
+            ErreurCommune::Validation(champs) => {
+                let liste = resumer_champs(&champs);
+                reponse_erreur(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    CorpsErreur::new("validation", format!("données invalides — {liste}"))
+                        .avec_champs(champs),
+                )
+            }
+            ErreurCommune::Conflit { contrainte } => reponse_erreur(
+                StatusCode::CONFLICT,
+                CorpsErreur::new(
+                    "conflit",
+                    format!("cette écriture contredit une donnée existante ({contrainte})"),
+                ),
+            ),
+            ErreurCommune::Interne(e) => reponse_interne(&e),
+        }
     }
 }
 

@@ -13,5 +13,7 @@ pub use admin::{Admin, JetonAdmin, SecuriteAdmin};
 pub use couches::{
     avec_couches, fallback_json, methode_non_permise, reponses_json_par_defaut, TAILLE_MAX_CORPS,
 };
-pub use erreur::{reponse_erreur, reponse_interne, resumer_champs, CorpsErreur};
+pub use erreur::{
+    reponse_erreur, reponse_interne, resumer_champs, CorpsErreur, ErreurCommune, Erreurs,
+};
 pub use extracteurs::{Json, Path, Query, Rejet};
