@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::{executer, existe};
+use crate::outils::{executer, existe, outil_npm};
+use crate::processus::{attendre_http, Enfants};
 
 pub const PG_URL: &str = "postgres://postgres@127.0.0.1:5432";
 
@@ -173,11 +174,7 @@ pub fn supprimer_bases(prefixe: &str) -> anyhow::Result<usize> {
 
 /// Starts maildev (SMTP on `smtp`, web inbox and API on `web`) unless something already
 /// listens on `smtp`.
-pub fn assurer_maildev(
-    enfants: &mut crate::processus::Enfants,
-    smtp: u16,
-    web: u16,
-) -> anyhow::Result<()> {
+pub fn assurer_maildev(enfants: &mut Enfants, smtp: u16, web: u16) -> anyhow::Result<()> {
     if port_ouvert(smtp) {
         println!("✓ un serveur SMTP répond déjà sur {smtp}");
         return Ok(());
@@ -185,12 +182,12 @@ pub fn assurer_maildev(
     println!("→ démarrage de maildev (SMTP {smtp}, boîte {web})");
     enfants.lancer(
         "maildev",
-        Command::new(crate::installation::outil_npm("maildev"))
+        Command::new(outil_npm("maildev"))
             .args(["-s", &smtp.to_string(), "-w", &web.to_string()])
             .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"])
             .stdout(std::process::Stdio::null()),
     )?;
-    crate::processus::attendre_http(
+    attendre_http(
         &format!("http://127.0.0.1:{web}/api/healthz"),
         Duration::from_secs(30),
     )

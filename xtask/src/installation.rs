@@ -4,7 +4,10 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::{dossier_outils, executer, existe};
+use crate::outils::{
+    cargo, dossier_outils, executer, existe, outil_cargo, rustup_a_la_cible, smtp_sink,
+    version_wasm_bindgen,
+};
 
 /// Debian packages: (a program that proves it is there, the package).
 const APT: &[(&str, &str)] = &[
@@ -48,7 +51,7 @@ pub fn setup() -> anyhow::Result<()> {
         }
     };
     let mut voulus: Vec<&(&str, &str)> = APT.iter().chain(APT_NAVIGATEUR).collect();
-    if !crate::wasm::rustup_a_la_cible() {
+    if !rustup_a_la_cible() {
         voulus.extend(APT_WASM);
     }
     let manquants: Vec<&str> = voulus
@@ -116,7 +119,7 @@ pub fn setup() -> anyhow::Result<()> {
 
 /// wasm-bindgen-cli, at exactly the version of the `wasm-bindgen` crate in Cargo.lock.
 fn installer_wasm_bindgen() -> anyhow::Result<()> {
-    let version = crate::wasm::version_wasm_bindgen()?;
+    let version = version_wasm_bindgen()?;
     let outil = outil_cargo("wasm-bindgen");
     let installee = Command::new(&outil)
         .arg("--version")
@@ -130,7 +133,7 @@ fn installer_wasm_bindgen() -> anyhow::Result<()> {
     println!("→ cargo install wasm-bindgen-cli {version} (quelques minutes)");
     // Not --locked: its lockfile pins a webpki-roots release the registry here lacks.
     executer(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        Command::new(cargo())
             .args([
                 "install",
                 "wasm-bindgen-cli",
@@ -174,29 +177,4 @@ fn installer_smtp_sink() -> anyhow::Result<()> {
     std::fs::remove_dir_all(&telechargement)?;
     anyhow::ensure!(smtp_sink().exists(), "smtp-sink absent du paquet postfix");
     Ok(())
-}
-
-/// `smtp-sink` as extracted by [`setup`]; it needs [`bibliotheques_postfix`] to run.
-pub fn smtp_sink() -> std::path::PathBuf {
-    dossier_outils().join("postfix/usr/sbin/smtp-sink")
-}
-
-/// Postfix's own shared libraries, for `LD_LIBRARY_PATH`.
-pub fn bibliotheques_postfix() -> std::path::PathBuf {
-    dossier_outils().join("postfix/usr/lib/postfix")
-}
-
-/// A program installed in the tools venv.
-pub fn outil_python(nom: &str) -> std::path::PathBuf {
-    dossier_outils().join("venv/bin").join(nom)
-}
-
-/// A program installed by npm in the tools folder.
-pub fn outil_npm(nom: &str) -> std::path::PathBuf {
-    dossier_outils().join("npm/node_modules/.bin").join(nom)
-}
-
-/// A program installed by `cargo install` in the tools folder.
-pub fn outil_cargo(nom: &str) -> std::path::PathBuf {
-    dossier_outils().join("cargo/bin").join(nom)
 }

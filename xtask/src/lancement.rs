@@ -1,12 +1,12 @@
 //! `cargo xtask up`: the backend natively, every URL printed, Ctrl-C stops all it started.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use crate::infra::{self, Demarres, PG_URL};
+use crate::outils::{cargo, dossier_cible, executer, outil_python, racine};
 use crate::processus::{attendre_http, signal_d_arret, Enfants};
-use crate::{executer, racine};
-use std::path::Path;
 
 /// Environment variables of one process.
 type Environnement = Vec<(&'static str, String)>;
@@ -161,7 +161,7 @@ impl Pile {
     fn demarrer_traefik(&self, enfants: &mut Enfants) -> anyhow::Result<()> {
         enfants.lancer(
             "traefik",
-            Command::new(crate::installation::outil_python("traefik"))
+            Command::new(outil_python("traefik"))
                 .arg(format!(
                     "--entryPoints.web.address=127.0.0.1:{}",
                     self.passerelle
@@ -205,12 +205,12 @@ impl Pile {
 const BINAIRES: &[&str] = &["produits", "commandes", "storefront", "mail-worker"];
 
 /// Builds the service binaries; returns the folder holding them.
-pub fn construire(release: bool) -> anyhow::Result<std::path::PathBuf> {
+pub fn construire(release: bool) -> anyhow::Result<PathBuf> {
     println!(
         "→ compilation des services ({})…",
         if release { "release" } else { "debug" }
     );
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = Command::new(cargo());
     cmd.current_dir(racine()).arg("build");
     if release {
         cmd.arg("--release");
@@ -219,10 +219,7 @@ pub fn construire(release: bool) -> anyhow::Result<std::path::PathBuf> {
         cmd.args(["-p", nom]);
     }
     executer(&mut cmd)?;
-    let cible = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| racine().join("target"));
-    Ok(cible.join(if release { "release" } else { "debug" }))
+    Ok(dossier_cible().join(if release { "release" } else { "debug" }))
 }
 
 pub fn up(release: bool) -> anyhow::Result<()> {

@@ -1,4 +1,5 @@
-//! Child processes started by `up` and `bench`, stopped gracefully (SIGTERM, then SIGKILL).
+//! Child processes started by `up`, `test` and `bench`, stopped gracefully (SIGTERM, then
+//! SIGKILL), and waiting for one to answer over HTTP.
 
 use std::process::{Child, Command};
 use std::sync::mpsc;
@@ -79,16 +80,4 @@ pub fn attendre_http(url: &str, delai: Duration) -> anyhow::Result<()> {
         anyhow::ensure!(debut.elapsed() < delai, "{url} ne répond pas");
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-/// Peak resident memory of a process (VmHWM), in KiB.
-pub fn rss_max_kio(pid: u32) -> Option<u64> {
-    let statut = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    statut
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }

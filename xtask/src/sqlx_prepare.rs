@@ -8,7 +8,7 @@
 use std::process::Command;
 
 use crate::infra::{self, Demarres, PG_URL};
-use crate::{executer, racine};
+use crate::outils::{cargo, executer, racine};
 
 /// Crates with compile-checked queries.
 const CRATES: &[&str] = &["produits", "commandes", "mail-worker"];
@@ -17,18 +17,16 @@ pub fn preparer() -> anyhow::Result<()> {
     let mut demarres = Demarres::default();
     let resultat = (|| {
         infra::assurer_services(&mut demarres)?;
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let cargo = cargo();
         for krate in CRATES {
             let dossier = racine().join("services").join(krate);
             let base = format!("sqlx_prepare_{}", krate.replace('-', "_"));
             infra::psql(&format!("DROP DATABASE IF EXISTS {base} WITH (FORCE)"))?;
             infra::psql(&format!("CREATE DATABASE {base}"))?;
             let url = format!("{PG_URL}/{base}");
-            let mut migrations: Vec<_> = std::fs::read_dir(dossier.join("migrations"))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-                .collect();
-            migrations.sort();
+            // As at start-up: socle's tables (outbox, inbox) first, then the service's own.
+            let mut migrations = fichiers_sql(&racine().join("services/socle/migrations"))?;
+            migrations.extend(fichiers_sql(&dossier.join("migrations"))?);
             for m in &migrations {
                 executer(
                     Command::new("psql")
@@ -62,4 +60,14 @@ pub fn preparer() -> anyhow::Result<()> {
     })();
     demarres.arreter();
     resultat
+}
+
+/// The `.sql` files of a migrations folder, in version order.
+fn fichiers_sql(dossier: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut fichiers: Vec<_> = std::fs::read_dir(dossier)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    fichiers.sort();
+    Ok(fichiers)
 }

@@ -11,58 +11,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::Context;
+use crate::outils::{
+    cargo, dossier_cible, executer, outil_cargo, racine, rustup_a_la_cible, CIBLE_WASM,
+};
 
-use crate::{executer, racine};
-
-const CIBLE: &str = "wasm32-unknown-unknown";
 const PROFIL: &str = "wasm-release";
 /// getrandom (uuid v4) must use the browser's crypto.getRandomValues. Its `wasm_js` feature
 /// (enabled by `app`'s `hydrate`) suffices for the release in Cargo.lock; the cfg keeps older
 /// 0.3 releases, which also require it, building.
 const RUSTFLAGS_COMMUNS: &str = "--cfg getrandom_backend=\"wasm_js\"";
 
-/// The cargo target dir (`CARGO_TARGET_DIR` or `<root>/target`).
-pub fn dossier_cible() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| racine().join("target"))
-}
-
 /// Where the storefront finds `pkg/`.
 pub fn site() -> PathBuf {
     dossier_cible().join("site")
 }
 
-/// Whether rustup's toolchain can build wasm32 directly.
-pub fn rustup_a_la_cible() -> bool {
-    Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .is_ok_and(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l.trim() == CIBLE)
-        })
-}
-
-/// The wasm-bindgen version locked in Cargo.lock.
-pub fn version_wasm_bindgen() -> anyhow::Result<String> {
-    let verrou = std::fs::read_to_string(racine().join("Cargo.lock")).context("Cargo.lock")?;
-    let mut lignes = verrou.lines();
-    while let Some(l) = lignes.next() {
-        if l.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lignes
-                .next()
-                .and_then(|v| v.trim().strip_prefix("version = "))
-            {
-                return Ok(v.trim_matches('"').to_owned());
-            }
-        }
-    }
-    anyhow::bail!("wasm-bindgen absent de Cargo.lock")
-}
-
+/// Builds the bundle (only what changed); returns the site folder holding `pkg/`.
 pub fn construire() -> anyhow::Result<PathBuf> {
     let debut = Instant::now();
     let cible_wasm = dossier_cible().join("wasm");
@@ -74,10 +38,10 @@ pub fn construire() -> anyhow::Result<PathBuf> {
         "--profile",
         PROFIL,
         "--target",
-        CIBLE,
+        CIBLE_WASM,
     ];
     let mut cmd = if rustup_a_la_cible() {
-        let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        let mut c = Command::new(cargo());
         c.args(construction).env("RUSTFLAGS", RUSTFLAGS_COMMUNS);
         c
     } else {
@@ -113,7 +77,10 @@ pub fn construire() -> anyhow::Result<PathBuf> {
         cmd.current_dir(racine())
             .env("CARGO_TARGET_DIR", &cible_wasm),
     )?;
-    let wasm = cible_wasm.join(CIBLE).join(PROFIL).join("frontend.wasm");
+    let wasm = cible_wasm
+        .join(CIBLE_WASM)
+        .join(PROFIL)
+        .join("frontend.wasm");
     let pkg = site().join("pkg");
     let sortie = pkg.join("frontend_bg.wasm");
     let a_jour = |source: &Path, produit: &Path| -> bool {
@@ -125,7 +92,7 @@ pub fn construire() -> anyhow::Result<PathBuf> {
     if !a_jour(&wasm, &sortie) {
         std::fs::create_dir_all(&pkg)?;
         executer(
-            Command::new(crate::installation::outil_cargo("wasm-bindgen"))
+            Command::new(outil_cargo("wasm-bindgen"))
                 .args([
                     "--target",
                     "web",

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::bench::verdict;
+use super::cpu::Releve;
+use super::mesure::{percentiles, rss_max_kio, verdict};
 use crate::infra::{self, psql_sur, PG_URL};
 use crate::lancement::construire;
-use crate::processus::{attendre_http, rss_max_kio, Enfants};
+use crate::outils::{bibliotheques_postfix, smtp_sink};
+use crate::processus::{attendre_http, Enfants};
 
 const JETON: &str = "jeton-bench";
 const SMTP: u16 = 21025;
@@ -35,7 +37,7 @@ pub enum Smtp {
     Maildev,
 }
 
-pub fn pipeline(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
+pub fn mesurer(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
     let binaires = construire(true)?;
     infra::supprimer_bases("bench_")?;
     let prefixe = format!("bench.{}.", std::process::id());
@@ -44,17 +46,14 @@ pub fn pipeline(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
         Smtp::Maildev => infra::assurer_maildev(&mut enfants, SMTP, BOITE)?,
         Smtp::Sink => {
             anyhow::ensure!(
-                crate::installation::smtp_sink().exists(),
+                smtp_sink().exists(),
                 "smtp-sink manque : lancez `cargo xtask setup`"
             );
             println!("→ démarrage de smtp-sink (SMTP {SMTP})");
             enfants.lancer(
                 "smtp-sink",
-                Command::new(crate::installation::smtp_sink())
-                    .env(
-                        "LD_LIBRARY_PATH",
-                        crate::installation::bibliotheques_postfix(),
-                    )
+                Command::new(smtp_sink())
+                    .env("LD_LIBRARY_PATH", bibliotheques_postfix())
                     // It refuses to run as root without a user to switch to.
                     .args(["-u", "nobody", &format!("127.0.0.1:{SMTP}"), "512"]),
             )?;
@@ -107,9 +106,9 @@ pub fn pipeline(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
 
     println!("→ phase 1 : débit, {clients} clients, {duree} s");
     let debut = Instant::now();
-    let releve = crate::cpu::Releve::maintenant();
+    let releve = Releve::maintenant();
     let (n1, _) = charger(id, clients, duree, None)?;
-    let (duree_releve, cpu) = crate::cpu::Releve::maintenant().depuis(&releve);
+    let (duree_releve, cpu) = Releve::maintenant().depuis(&releve);
     let fin_envoi = debut.elapsed();
     let fin = attendre_emails(n1, Duration::from_secs(300))?;
     let debit = n1 as f64 / fin.as_secs_f64();
@@ -277,16 +276,4 @@ fn attendre_emails(n: usize, delai: Duration) -> anyhow::Result<Duration> {
     )?;
     let secondes: f64 = dernier.trim().parse::<f64>()? - premier.trim().parse::<f64>()?;
     Ok(Duration::from_secs_f64(secondes.max(0.001)))
-}
-
-fn percentiles(mut l: Vec<Duration>) -> (f64, f64) {
-    if l.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    l.sort();
-    let rang = |p: f64| l[((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1];
-    (
-        rang(0.50).as_secs_f64() * 1000.0,
-        rang(0.99).as_secs_f64() * 1000.0,
-    )
 }

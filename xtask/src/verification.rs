@@ -1,12 +1,17 @@
-//! `cargo xtask test`: what CI runs, ending with one summary line.
+//! `cargo xtask test` (what CI runs) and `cargo xtask e2e`, each ending with one summary line
+//! `xtask: N passed, N failed, N skipped`.
+//!
+//! Named for what it does rather than `tests`, which reads as Rust's `mod tests`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use crate::infra::{self, Demarres};
-use crate::installation::{self, outil_python};
+use crate::installation;
+use crate::lancement::{self, Pile};
+use crate::outils::{cargo, dossier_cible, dossier_outils, executer, outil_python, racine};
 use crate::processus::Enfants;
-use crate::{executer, racine};
+use crate::{architecture, wasm};
 
 /// The tests' own SMTP catcher, apart from the one `up` runs on 1025/8025.
 const PORT_SMTP_TEST: u16 = 11025;
@@ -21,7 +26,7 @@ pub fn test() -> anyhow::Result<()> {
         if anciennes > 0 {
             println!("✓ {anciennes} bases de test d'un run précédent supprimées");
         }
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let cargo = cargo();
 
         println!("→ cargo fmt --check");
         executer(
@@ -29,6 +34,9 @@ pub fn test() -> anyhow::Result<()> {
                 .current_dir(racine())
                 .args(["fmt", "--all", "--", "--check"]),
         )?;
+        // Counted rather than fatal: one run reports every module cycle and the tests too.
+        println!("→ cargo xtask architecture");
+        let architecture_propre = architecture::verifier()?.afficher();
         // The browser crate is linted on its own: built with the rest of the workspace, the
         // `app` crate would get its server and browser features at once.
         println!("→ cargo clippy -D warnings");
@@ -61,6 +69,11 @@ pub fn test() -> anyhow::Result<()> {
 
         println!("→ cargo test");
         let mut bilan = cargo_test(&cargo, &amqp)?;
+        if architecture_propre {
+            bilan.reussis += 1;
+        } else {
+            bilan.echoues += 1;
+        }
 
         println!("→ tests navigateur (Chromium, à travers Traefik)");
         let navigateur = tests_navigateur(&mut enfants, &amqp)?;
@@ -110,15 +123,15 @@ pub fn e2e() -> anyhow::Result<()> {
 /// The whole shop on its test ports, then the browser scenarios in `e2e/` (node's test
 /// runner with playwright-core driving Debian's Chromium).
 fn tests_navigateur(enfants: &mut Enfants, amqp: &str) -> anyhow::Result<Bilan> {
-    let binaires = crate::lancement::construire(false)?;
-    crate::wasm::construire()?;
+    let binaires = lancement::construire(false)?;
+    wasm::construire()?;
     infra::supprimer_bases("e2e_")?;
-    let pile = crate::lancement::Pile {
+    let pile = Pile {
         amqp_url: amqp.to_owned(),
-        ..crate::lancement::Pile::e2e()
+        ..Pile::e2e()
     };
     pile.demarrer(enfants, &binaires)?;
-    let captures = crate::wasm::dossier_cible().join("captures");
+    let captures = dossier_cible().join("captures");
     let mut enfant = Command::new("node")
         .current_dir(racine())
         .args([
@@ -127,10 +140,7 @@ fn tests_navigateur(enfants: &mut Enfants, amqp: &str) -> anyhow::Result<Bilan> 
             "--test-concurrency=1",
             "e2e/",
         ])
-        .env(
-            "NODE_PATH",
-            crate::dossier_outils().join("npm/node_modules"),
-        )
+        .env("NODE_PATH", dossier_outils().join("npm/node_modules"))
         .env("BASE_URL", format!("http://127.0.0.1:{}", pile.passerelle))
         .env("MAILDEV_URL", format!("http://127.0.0.1:{}", pile.boite))
         .env("CAPTURES", &captures)
