@@ -172,3 +172,43 @@ test('une adresse e-mail invalide affiche le message de l’API', async () => {
   assert.match(p.url(), /\/panier$/);
   await capture(p, 'erreur-email');
 });
+
+test('une référence de commande qui n’est pas un UUID donne la page 404, sans appel détourné', async () => {
+  // `%2F` decodes to `/`: unchecked, this would have asked commandes for `/api/ready`.
+  for (const chemin of ['/commandes/..%2F..%2Fready', '/commandes/pas-un-uuid']) {
+    const r = await fetch(`${BASE}${chemin}`);
+    assert.equal(r.status, 404, chemin);
+    assert.match(await r.text(), /introuvable/i, chemin);
+  }
+});
+
+test('le tableau de bord de Traefik n’est pas servi sur le port de la boutique', async () => {
+  for (const chemin of ['/dashboard/', '/api/rawdata', '/api/overview']) {
+    const r = await fetch(`${BASE}${chemin}`);
+    assert.equal(r.status, 404, chemin);
+    assert.match(r.headers.get('content-type') || '', /text\/html/, chemin);
+  }
+});
+
+// Last: it spends this address's order budget at the gateway.
+test('trop de commandes d’une même adresse reçoivent un 429 en JSON à la passerelle', async () => {
+  let reponse;
+  for (let i = 0; i < 40; i++) {
+    // An invalid body: the gateway counts it, commandes answers 422 and stores nothing.
+    reponse = await fetch(`${BASE}/api/commandes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    if (reponse.status === 429) break;
+    assert.equal(reponse.status, 422);
+  }
+  assert.equal(reponse.status, 429);
+  assert.match(reponse.headers.get('content-type') || '', /application\/json/);
+  const corps = await reponse.json();
+  assert.equal(corps.code, 'trop_de_requetes');
+  assert.match(corps.erreur, /trop de commandes/);
+  // Reading orders is not limited.
+  const r = await fetch(`${BASE}/api/commandes/${crypto.randomUUID()}`);
+  assert.equal(r.status, 404);
+});

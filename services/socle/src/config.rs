@@ -42,10 +42,71 @@ pub struct ConfigService {
     pub jeton_admin: JetonAdmin,
 }
 
+/// `BOUTIQUE_ENV`: whether the operator said this is a developer's machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environnement {
+    /// `BOUTIQUE_ENV=development`: the known development token is accepted on any address.
+    Developpement,
+    /// Anything else, or unset: the rules for a shop others can reach.
+    Production,
+}
+
+impl Environnement {
+    pub fn depuis_env() -> Self {
+        match std::env::var("BOUTIQUE_ENV").map(|v| v.trim().to_ascii_lowercase()) {
+            Ok(v) if v == "development" || v == "developpement" => Environnement::Developpement,
+            _ => Environnement::Production,
+        }
+    }
+}
+
+/// `true` for an address only this machine can reach (`127.0.0.1`, `::1`, `localhost`).
+pub fn est_boucle_locale(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The admin token to use, or why the service must not start: an empty token never (it would
+/// guard nothing), the development token (public, in the README) only on a loopback address
+/// unless `BOUTIQUE_ENV=development` says this is a developer's machine. Unset means the
+/// development token, so `cargo run` works on a laptop out of the box.
+pub fn jeton_admin_permis(
+    valeur: Option<&str>,
+    host: &str,
+    env: Environnement,
+) -> anyhow::Result<String> {
+    let jeton = match valeur {
+        None => ADMIN_TOKEN_DEV,
+        Some(v) if v.trim().is_empty() => anyhow::bail!(
+            "ADMIN_TOKEN est vide : choisissez un jeton secret (ou retirez la variable pour le \
+             jeton de développement, sur cette machine seulement)"
+        ),
+        Some(v) => v.trim(),
+    };
+    if jeton == ADMIN_TOKEN_DEV && !est_boucle_locale(host) && env != Environnement::Developpement {
+        anyhow::bail!(
+            "refus de démarrer : le jeton d'administration de développement (public) sur \
+             l'adresse {host}, joignable d'autres machines ; définissez ADMIN_TOKEN avec un \
+             secret, ou BOUTIQUE_ENV=development sur un poste de développement"
+        );
+    }
+    Ok(jeton.to_owned())
+}
+
 impl ConfigService {
+    /// Reads the common settings; refuses an empty admin token, and the development token on a
+    /// non-loopback address outside development (see [`jeton_admin_permis`]).
     pub fn depuis_env(d: Defauts) -> anyhow::Result<Self> {
+        let host = texte("HOST", "127.0.0.1");
+        let jeton = jeton_admin_permis(
+            std::env::var("ADMIN_TOKEN").ok().as_deref(),
+            &host,
+            Environnement::depuis_env(),
+        )?;
         Ok(ConfigService {
-            host: texte("HOST", "127.0.0.1"),
+            host,
             port: valeur("PORT", d.port)?,
             database_url: texte(
                 "DATABASE_URL",
@@ -55,7 +116,7 @@ impl ConfigService {
             max_connexions_db: valeur("DB_MAX_CONNECTIONS", d.connexions_db)?,
             prefixe_broker: texte("BROKER_PREFIX", ""),
             prefetch: valeur("PREFETCH", d.prefetch)?,
-            jeton_admin: JetonAdmin::new(texte("ADMIN_TOKEN", ADMIN_TOKEN_DEV)),
+            jeton_admin: JetonAdmin::new(jeton),
         })
     }
 }
@@ -108,14 +169,17 @@ pub fn booleen(nom: &str, defaut: bool) -> bool {
     }
 }
 
-/// An URL with its password hidden, for logs.
+/// An URL with its password hidden, for logs. The user information ends at the authority's
+/// LAST `@` (a password may contain `@`), and the authority ends at the first `/`, `?` or `#`.
 pub fn masquer_mot_de_passe(url: &str) -> String {
     let Some((schema, reste)) = url.split_once("://") else {
         return url.to_owned();
     };
-    match reste.split_once('@') {
+    let fin_autorite = reste.find(['/', '?', '#']).unwrap_or(reste.len());
+    let (autorite, chemin) = reste.split_at(fin_autorite);
+    match autorite.rsplit_once('@') {
         Some((identite, hote)) => match identite.split_once(':') {
-            Some((utilisateur, _)) => format!("{schema}://{utilisateur}:***@{hote}"),
+            Some((utilisateur, _)) => format!("{schema}://{utilisateur}:***@{hote}{chemin}"),
             None => url.to_owned(),
         },
         None => url.to_owned(),
@@ -141,6 +205,52 @@ mod tests {
         let texte = format!("{c:?}");
         for secret in ["motdepasse-db", "motdepasse-amqp", "jeton-tres-secret"] {
             assert!(!texte.contains(secret), "{texte}");
+        }
+    }
+
+    #[test]
+    fn un_mot_de_passe_qui_contient_une_arobase_est_masque_en_entier() {
+        assert_eq!(
+            masquer_mot_de_passe("amqp://u:p@ss@host:5672/%2f"),
+            "amqp://u:***@host:5672/%2f"
+        );
+        // An `@` after the authority (path, query) is not the end of the user information.
+        assert_eq!(
+            masquer_mot_de_passe("postgres://u:secret@h/base?application_name=a@b"),
+            "postgres://u:***@h/base?application_name=a@b"
+        );
+        assert_eq!(masquer_mot_de_passe("http://h/x@y"), "http://h/x@y");
+    }
+
+    #[test]
+    fn un_jeton_vide_est_refuse_meme_en_developpement() {
+        for env in [Environnement::Developpement, Environnement::Production] {
+            let e = jeton_admin_permis(Some("  "), "127.0.0.1", env).unwrap_err();
+            assert!(e.to_string().contains("ADMIN_TOKEN est vide"), "{e}");
+        }
+    }
+
+    #[test]
+    fn le_jeton_de_developpement_n_est_permis_qu_en_boucle_locale_ou_en_developpement() {
+        use Environnement::*;
+        for host in ["127.0.0.1", "::1", "[::1]", "localhost"] {
+            assert_eq!(
+                jeton_admin_permis(None, host, Production).unwrap(),
+                ADMIN_TOKEN_DEV
+            );
+        }
+        for host in ["0.0.0.0", "192.168.1.10", "::", "boutique.example"] {
+            let e = jeton_admin_permis(None, host, Production).unwrap_err();
+            assert!(e.to_string().contains("refus de démarrer"), "{e}");
+            assert!(jeton_admin_permis(Some(ADMIN_TOKEN_DEV), host, Production).is_err());
+            assert_eq!(
+                jeton_admin_permis(None, host, Developpement).unwrap(),
+                ADMIN_TOKEN_DEV
+            );
+            assert_eq!(
+                jeton_admin_permis(Some("un-vrai-secret"), host, Production).unwrap(),
+                "un-vrai-secret"
+            );
         }
     }
 

@@ -59,6 +59,7 @@ impl Application {
                 "/pkg",
                 ServeDir::new(config.site_root.join("pkg")).precompressed_gzip(),
             )
+            .route("/erreurs/trop-de-requetes", get(trop_de_requetes))
             .nest_service("/style", ServeDir::new(&config.style_dir))
             .nest_service("/images", ServeDir::new(config.style_dir.join("images")))
             .merge(pages);
@@ -70,4 +71,14 @@ impl Application {
         };
         Serveur::lier("storefront", &config.host, config.port, parties).await
     }
+}
+
+/// The body the gateway answers with when it rate-limits order creation (Traefik's `errors`
+/// middleware fetches it here and keeps the 429 status): the APIs' JSON error shape, so a
+/// client reads it like any other error.
+async fn trop_de_requetes() -> axum::Json<contrats::http::CorpsErreur> {
+    axum::Json(contrats::http::CorpsErreur::new(
+        "trop_de_requetes",
+        "trop de commandes depuis cette adresse en peu de temps ; réessayez dans un moment",
+    ))
 }
