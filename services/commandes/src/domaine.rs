@@ -1,9 +1,9 @@
 //! Domain types of an order: parsed once at the edge, trusted inward.
 
 use std::collections::{BTreeMap, HashMap};
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use contrats::email::{AdresseEmail, ErreurEmail};
 use contrats::http::StatutCommande;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -14,30 +14,26 @@ pub type Erreurs = BTreeMap<String, String>;
 pub const LIGNES_MAX: usize = 50;
 pub const QUANTITE_MAX: i64 = 1000;
 
-/// A syntactically valid email address, trimmed.
+/// A customer's address, as `contrats::email` accepts it (the mail worker reads it with the
+/// same parser): a plain `local@domain.tld`, trimmed, its domain lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
+pub struct Email(AdresseEmail);
 
 impl TryFrom<String> for Email {
     type Error = String;
     fn try_from(v: String) -> Result<Self, String> {
-        let v = v.trim();
-        if v.len() > 254 {
-            return Err("l'adresse e-mail dépasse 254 caractères".into());
-        }
-        let adresse = email_address::EmailAddress::from_str(v)
-            .map_err(|_| format!("« {v} » n'est pas une adresse e-mail valide"))?;
-        // A shop cannot deliver mail to `a@b`: ask for a dotted domain.
-        if !adresse.domain().contains('.') {
-            return Err(format!("« {v} » n'est pas une adresse e-mail valide"));
-        }
-        Ok(Email(v.to_owned()))
+        AdresseEmail::analyser(&v).map(Email).map_err(|e| match e {
+            // Too long to be worth quoting back.
+            ErreurEmail::TropLongue => e.to_string(),
+            _ => format!("« {} » n'est pas une adresse e-mail valide : {e}", v.trim()),
+        })
     }
 }
 
 impl Email {
+    /// The normalised address, as stored.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -310,6 +306,25 @@ mod tests {
         ] {
             assert!(Email::try_from(mauvaise.to_owned()).is_err(), "{mauvaise}");
         }
+    }
+
+    #[test]
+    fn une_adresse_e_mail_est_normalisee() {
+        let e = Email::try_from("  Jean.Dupont@Exemple.CH ".to_owned()).unwrap();
+        assert_eq!(e.as_str(), "Jean.Dupont@exemple.ch");
+    }
+
+    #[test]
+    fn un_nom_affiche_ou_un_domaine_litteral_sont_refuses_en_le_disant() {
+        let e = Email::try_from("N'importe <x@y.ch>".to_owned()).unwrap_err();
+        assert!(
+            e.contains("« N'importe <x@y.ch> »") && e.contains("sans nom"),
+            "{e}"
+        );
+        let e = Email::try_from("a@[10.0.0.1]".to_owned()).unwrap_err();
+        assert!(e.contains("crochets"), "{e}");
+        let e = Email::try_from(format!("{}@b.ch", "a".repeat(300))).unwrap_err();
+        assert_eq!(e, "l'adresse e-mail dépasse 254 caractères");
     }
 
     #[test]

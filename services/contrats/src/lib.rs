@@ -11,8 +11,11 @@
 //! - [`http`]: the HTTP bodies read by more than one crate (product, order, status, error),
 //!   with their OpenAPI schemas behind the `openapi` feature.
 //! - [`chf`]: formatting an amount as Swiss francs.
+//! - [`email`]: a customer's email address, parsed and normalised the one way the API, the
+//!   mail worker and the storefront agree on.
 
 pub mod chf;
+pub mod email;
 pub mod evenements;
 pub mod http;
 pub mod noms;

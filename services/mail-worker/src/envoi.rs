@@ -6,6 +6,12 @@
 //! Linux) since it has nothing to answer yet. Every email took ~40 ms per connection. So the
 //! connections are opened here, with `TCP_NODELAY`, handed to lettre's SMTP client, and kept
 //! in a deadpool pool.
+//!
+//! A failed send says whether trying again can help: [`Echec::Definitif`] when the server
+//! answered with a permanent (5xx) reply — lettre's `is_permanent()`: an unknown user, a
+//! refused domain — or the message cannot even be built; [`Echec::Passager`] for everything
+//! else: a 4xx reply (`is_transient()`), a refused or cut connection, a timeout. The reasons
+//! never contain the recipient's address (servers often quote it): they end up in logs.
 
 use std::time::Duration;
 
@@ -15,6 +21,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
+use lettre::Address;
 use lettre::Message;
 use tokio::net::TcpStream;
 
@@ -68,6 +75,15 @@ impl managed::Manager for Connecteur {
     }
 }
 
+/// Why an email was not sent, with a reason fit for logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Echec {
+    /// Will fail the same way every time: not worth a retry.
+    Definitif(String),
+    /// May work later: retry.
+    Passager(String),
+}
+
 #[derive(Clone)]
 pub struct Expediteur {
     connexions: managed::Pool<Connecteur>,
@@ -101,7 +117,7 @@ impl Expediteur {
         a: &Mailbox,
         identifiant: &str,
         courriel: &Courriel,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), Echec> {
         let message = Message::builder()
             .from(self.de.clone())
             .to(a.clone())
@@ -120,12 +136,13 @@ impl Expediteur {
                             .body(courriel.html.clone()),
                     ),
             )
-            .context("construction du message")?;
+            // The same input would fail the same way on every try.
+            .map_err(|e| Echec::Definitif(format!("construction du message : {e}")))?;
         let mut conn = self
             .connexions
             .get()
             .await
-            .map_err(|e| anyhow::anyhow!("connexion SMTP indisponible : {e}"))?;
+            .map_err(|e| Echec::Passager(format!("connexion SMTP indisponible : {e}")))?;
         let envoi =
             tokio::time::timeout(DELAI, conn.send(message.envelope(), &message.formatted())).await;
         match envoi {
@@ -133,12 +150,58 @@ impl Expediteur {
             // In an unknown state: never handed out again.
             Ok(Err(e)) => {
                 let _ = Object::take(conn);
-                Err(e).context("envoi SMTP")
+                let raison = expurger(&format!("envoi SMTP : {e}"), &a.email);
+                Err(if e.is_permanent() {
+                    Echec::Definitif(raison)
+                } else {
+                    Echec::Passager(raison)
+                })
             }
             Err(_) => {
                 let _ = Object::take(conn);
-                anyhow::bail!("envoi SMTP trop lent")
+                Err(Echec::Passager("envoi SMTP trop lent".into()))
             }
         }
+    }
+}
+
+/// `texte` with every occurrence of `adresse` (in any case) replaced by its masked form, so
+/// that a server's reply quoting the recipient can be logged.
+fn expurger(texte: &str, adresse: &Address) -> String {
+    let masquee = format!(
+        "{}***@{}",
+        adresse.user().chars().next().unwrap_or('?'),
+        adresse.domain()
+    );
+    // ASCII lower-casing keeps every byte offset, so positions found in the lower-cased
+    // copy cut the original text at the same places.
+    let meule = texte.to_ascii_lowercase();
+    let aiguille = adresse.to_string().to_ascii_lowercase();
+    let mut resultat = String::with_capacity(texte.len());
+    let mut depuis = 0;
+    while let Some(i) = meule[depuis..].find(&aiguille) {
+        resultat.push_str(&texte[depuis..depuis + i]);
+        resultat.push_str(&masquee);
+        depuis += i + aiguille.len();
+    }
+    resultat.push_str(&texte[depuis..]);
+    resultat
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn une_reponse_du_serveur_ne_livre_pas_l_adresse() {
+        let a: Address = "Jean.Dupont@exemple.ch".parse().unwrap();
+        let r = expurger(
+            "permanent error (550): 5.1.1 <jean.dupont@EXEMPLE.CH>: Recipient address rejected; \
+             Jean.Dupont@exemple.ch unknown",
+            &a,
+        );
+        assert!(!r.to_lowercase().contains("jean.dupont@"), "{r}");
+        assert_eq!(r.matches("J***@exemple.ch").count(), 2, "{r}");
+        assert!(r.starts_with("permanent error (550): 5.1.1 <"), "{r}");
     }
 }

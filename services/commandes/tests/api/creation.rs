@@ -104,6 +104,50 @@ async fn une_adresse_e_mail_invalide_est_refusee_sans_rien_enregistrer() {
 }
 
 #[tokio::test]
+async fn un_nom_affiche_ou_un_domaine_litteral_sont_refuses_en_nommant_email() {
+    // Both pass `email_address`'s default parser; the mail worker could never send to them.
+    let app = spawn_app().await;
+    let p = app.produit("Lampe", "10.00", 10).await;
+    for adresse in ["N'importe <x@y.ch>", "a@[10.0.0.1]", "a@10.0.0.1"] {
+        let r = app
+            .commander(&json!({"email": adresse, "produits": [{"produit_id": p, "quantite": 1}]}))
+            .await;
+        assert_eq!(r.status(), 422, "{adresse}");
+        let e = erreur(r).await;
+        assert_eq!(e["code"], "validation", "{e}");
+        let champs = e["champs"].as_object().unwrap();
+        assert_eq!(
+            champs.keys().collect::<Vec<_>>(),
+            ["email"],
+            "seul le champ email est en cause : {e}"
+        );
+        assert!(champs["email"].as_str().unwrap().contains(adresse), "{e}");
+    }
+    assert_eq!(app.nombre_de_commandes().await, 0);
+}
+
+#[tokio::test]
+async fn l_adresse_est_enregistree_normalisee() {
+    let app = spawn_app().await;
+    let p = app.produit("Lampe", "10.00", 10).await;
+    let r = app
+        .commander(&json!({
+            "email": "  Jean.Dupont@EXEMPLE.Ch ",
+            "produits": [{"produit_id": p, "quantite": 1}]
+        }))
+        .await;
+    assert_eq!(r.status(), 201);
+    let c: Value = r.json().await.unwrap();
+    // The local part is the customer's (it may be case-sensitive); the domain is not.
+    assert_eq!(c["email"], "Jean.Dupont@exemple.ch");
+    let stockee: String = sqlx::query_scalar("SELECT email FROM commandes")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stockee, "Jean.Dupont@exemple.ch");
+}
+
+#[tokio::test]
 async fn une_commande_sans_ligne_ou_avec_plus_de_50_lignes_est_refusee() {
     let app = spawn_app().await;
     let r = app
