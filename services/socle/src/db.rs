@@ -52,11 +52,20 @@ pub async fn creer_si_absente(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Longest a statement may run (`DB_STATEMENT_TIMEOUT_MS`, default 5 s) unless the URL sets
+/// its own `statement_timeout` (`?options=-c statement_timeout=…`): a query stuck on a lock
+/// or a slow plan gives the client a JSON 503 instead of a hung request and a held connection.
+pub const DELAI_REQUETE_SQL_MS: u64 = 5_000;
+
 /// Opens a pool of at most `max` connections; fails fast when the server is unreachable.
 pub async fn pool(url: &str, max: u32) -> anyhow::Result<PgPool> {
-    let options = PgConnectOptions::from_str(url)
+    let mut options = PgConnectOptions::from_str(url)
         .context("DATABASE_URL invalide")?
         .log_statements(tracing::log::LevelFilter::Trace);
+    if !url.contains("statement_timeout") {
+        let ms = crate::config::valeur("DB_STATEMENT_TIMEOUT_MS", DELAI_REQUETE_SQL_MS)?;
+        options = options.options([("statement_timeout", ms.to_string())]);
+    }
     PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(5))

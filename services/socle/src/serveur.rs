@@ -1,6 +1,8 @@
 //! The running shape every service shares: an HTTP listener, background tasks, a pool, and
 //! the graceful stop that ties them together.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use axum::Router;
@@ -18,6 +20,7 @@ pub struct Serveur {
     arret: CancellationToken,
     taches: TaskTracker,
     db: Option<PgPool>,
+    delai_requete: Duration,
 }
 
 /// What a service built before binding: its routes, the token its background tasks
@@ -31,7 +34,8 @@ pub struct Parties {
 }
 
 impl Serveur {
-    /// Binds `host:port` (0 picks a free port) and wraps the router in the shared layers.
+    /// Binds `host:port` (0 picks a free port); the router gets the shared layers and the
+    /// request time limit when it runs.
     pub async fn lier(
         nom: &'static str,
         host: &str,
@@ -46,11 +50,21 @@ impl Serveur {
             nom,
             port,
             listener,
-            router: crate::http::avec_couches(p.router),
+            router: p.router,
             arret: p.arret,
             taches: p.taches,
             db: p.db,
+            delai_requete: Duration::from_millis(crate::config::valeur(
+                "REQUEST_TIMEOUT_MS",
+                crate::http::DELAI_REQUETE_MS,
+            )?),
         })
+    }
+
+    /// Another request time limit than `REQUEST_TIMEOUT_MS` (tests).
+    pub fn avec_delai_requete(mut self, delai: Duration) -> Self {
+        self.delai_requete = delai;
+        self
     }
 
     pub fn port(&self) -> u16 {
@@ -85,7 +99,9 @@ impl Serveur {
                 tracing::debug!(erreur = %e, "TCP_NODELAY impossible");
             }
         });
-        axum::serve(listener, self.router)
+        let router =
+            crate::http::avec_couches(crate::http::avec_delai(self.router, self.delai_requete));
+        axum::serve(listener, router)
             .with_graceful_shutdown(async move { arret.cancelled().await })
             .await
             .context("serveur HTTP")?;

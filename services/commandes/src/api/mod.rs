@@ -46,7 +46,7 @@ struct ApiDoc;
 
 /// The resource routes and the document that describes them.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             BASE,
             OpenApiRouter::new()
@@ -56,6 +56,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     // The seed's clients post to `/api/commandes/` too.
     let router = router.route(&format!("{BASE}/"), post(creation::creer));
+    socle::http::documenter_reponses_communes(&mut spec);
     (router, spec)
 }
 

@@ -2,6 +2,7 @@
 
 mod aides;
 mod creation;
+mod delais;
 mod documentation;
 mod idempotence;
 mod lecture;

@@ -1,6 +1,8 @@
-//! Layers every service wraps its router in: request id, tracing, body limit, panics.
+//! Layers every service wraps its router in: request id, tracing, body limit, panics, and
+//! the request time limit.
 
 use std::any::Any;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::response::Response;
@@ -53,6 +55,31 @@ pub fn avec_couches(router: Router) -> Router {
             .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
             .layer(CatchPanicLayer::custom(panique_en_500)),
     )
+}
+
+/// Longest a request may take to produce its response (`REQUEST_TIMEOUT_MS`, default 10 s).
+pub const DELAI_REQUETE_MS: u64 = 10_000;
+
+/// Answers a JSON 504 when the handler has not produced a response within `delai` (the
+/// handler's future is dropped: its transaction, if any, rolls back).
+pub fn avec_delai(router: Router, delai: Duration) -> Router {
+    router.layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+            match tokio::time::timeout(delai, next.run(req)).await {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::warn!(delai_ms = delai.as_millis() as u64, "requête trop longue");
+                    reponse_erreur(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        CorpsErreur::new(
+                            "delai_depasse",
+                            "la requête a pris trop de temps ; réessayez dans un instant",
+                        ),
+                    )
+                }
+            }
+        },
+    ))
 }
 
 /// Unknown route: a JSON 404 instead of an empty body.

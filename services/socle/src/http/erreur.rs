@@ -24,9 +24,32 @@ pub enum ErreurCommune {
     /// A uniqueness rule of the database refused the write (`contrainte` names it): 409.
     #[error("conflit avec une donnée existante ({contrainte})")]
     Conflit { contrainte: String },
+    /// The database is unreachable, restarting, out of connections, or too slow (statement
+    /// timeout): 503 with `Retry-After`, details logged. Nothing was written.
+    #[error("base de données indisponible")]
+    Indisponible(anyhow::Error),
     /// A bug or an unexpected failure: 500, details logged, never sent.
     #[error(transparent)]
     Interne(anyhow::Error),
+}
+
+/// `true` for a failure of the database link rather than of the request: no connection in
+/// time, a broken or refused connection, a server shutting down or starting, too many
+/// connections, or a statement cancelled by `statement_timeout`.
+fn base_indisponible(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            // 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown, cannot
+            // connect now; 53300: too many connections; 57014: statement timeout.
+            c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "57014"
+        }),
+        _ => false,
+    }
 }
 
 impl From<Erreurs> for ErreurCommune {
@@ -40,11 +63,13 @@ impl From<Erreurs> for ErreurCommune {
 /// checks should have caught it first: this is the safety net, not a 500).
 impl From<anyhow::Error> for ErreurCommune {
     fn from(e: anyhow::Error) -> Self {
-        let base = e
-            .chain()
-            .find_map(|c| c.downcast_ref::<sqlx::Error>())
-            .and_then(|s| s.as_database_error());
-        let Some(base) = base else {
+        let Some(sql) = e.chain().find_map(|c| c.downcast_ref::<sqlx::Error>()) else {
+            return ErreurCommune::Interne(e);
+        };
+        if base_indisponible(sql) {
+            return ErreurCommune::Indisponible(e);
+        }
+        let Some(base) = sql.as_database_error() else {
             return ErreurCommune::Interne(e);
         };
         let contrainte = base.constraint().unwrap_or("inconnue").to_owned();
@@ -85,9 +110,29 @@ impl IntoResponse for ErreurCommune {
                     format!("cette écriture contredit une donnée existante ({contrainte})"),
                 ),
             ),
+            ErreurCommune::Indisponible(e) => {
+                tracing::warn!(erreur = %format!("{e:#}"), "base de données indisponible");
+                reponse_indisponible()
+            }
             ErreurCommune::Interne(e) => reponse_interne(&e),
         }
     }
+}
+
+/// A 503 the client may retry: nothing was done, try again in a moment.
+pub fn reponse_indisponible() -> Response {
+    let mut r = reponse_erreur(
+        StatusCode::SERVICE_UNAVAILABLE,
+        CorpsErreur::new(
+            "indisponible",
+            "service momentanément indisponible, rien n'a été enregistré ; réessayez dans un instant",
+        ),
+    );
+    r.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("2"),
+    );
+    r
 }
 
 /// A JSON error response.

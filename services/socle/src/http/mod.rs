@@ -6,14 +6,18 @@
 
 mod admin;
 mod couches;
+mod documentation;
 mod erreur;
 mod extracteurs;
 
 pub use admin::{Admin, JetonAdmin, SecuriteAdmin};
 pub use couches::{
-    avec_couches, fallback_json, methode_non_permise, reponses_json_par_defaut, TAILLE_MAX_CORPS,
+    avec_couches, avec_delai, fallback_json, methode_non_permise, reponses_json_par_defaut,
+    DELAI_REQUETE_MS, TAILLE_MAX_CORPS,
 };
+pub use documentation::documenter_reponses_communes;
 pub use erreur::{
-    reponse_erreur, reponse_interne, resumer_champs, CorpsErreur, ErreurCommune, Erreurs,
+    reponse_erreur, reponse_indisponible, reponse_interne, resumer_champs, CorpsErreur,
+    ErreurCommune, Erreurs,
 };
 pub use extracteurs::{Json, Path, Query, Rejet};
