@@ -109,7 +109,9 @@ impl Stock {
     }
 }
 
-/// An image address: absolute http(s) URL or a site path starting with `/`.
+/// An image address: an absolute `https://` URL or a site path starting with `/` — exactly
+/// what the storefront's Content-Security-Policy lets a page load (`img-src 'self' https:`);
+/// a plain `http://` image would be blocked there (and is mixed content on an https shop).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageUrl(String);
 
@@ -117,11 +119,9 @@ impl TryFrom<String> for ImageUrl {
     type Error = String;
     fn try_from(v: String) -> Result<Self, String> {
         let v = v.trim();
-        let forme_ok = v.starts_with("https://")
-            || v.starts_with("http://")
-            || (v.starts_with('/') && !v.starts_with("//"));
+        let forme_ok = v.starts_with("https://") || (v.starts_with('/') && !v.starts_with("//"));
         if !forme_ok || v.chars().any(char::is_whitespace) {
-            return Err("l'image doit être une URL http(s) ou un chemin commençant par /".into());
+            return Err("l'image doit être une URL https ou un chemin commençant par /".into());
         }
         if v.len() > 2048 {
             return Err("l'URL de l'image dépasse 2048 caractères".into());
@@ -148,6 +148,20 @@ pub struct Produit {
     pub image_url: Option<String>,
     pub cree_le: DateTime<Utc>,
     pub modifie_le: DateTime<Utc>,
+    /// Bumped by every write, whoever makes it (a trigger, migration 0005): the ETag.
+    pub version: i64,
+}
+
+/// What changed in the catalogue since an earlier look (see `depot::modifications_depuis`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Modifications {
+    /// Where the next look starts from: PostgreSQL's snapshot, as text.
+    pub instantane: String,
+    /// A product was added or removed, or its name or description changed: which products
+    /// a page shows, and how many match, may have changed.
+    pub structure: bool,
+    /// The products whose row changed (anything in it: stock, price…).
+    pub produits: Vec<i64>,
 }
 
 /// Which products to list.
@@ -178,6 +192,104 @@ pub struct ModificationProduit {
     pub prix: Option<Prix>,
     pub quantite_en_stock: Option<Stock>,
     pub image_url: Option<Option<ImageUrl>>,
+}
+
+/// What an `If-Match` header allows: the write happens only if the product's current version
+/// is one of these. `*` (any version: the product must exist) is `Existe`; a list that names
+/// no version of ours (weak or foreign tags) is an empty `Versions`, which nothing matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    Existe,
+    Versions(Vec<i64>),
+}
+
+impl Precondition {
+    /// Does the product's current `version` satisfy it?
+    pub fn accepte(&self, version: i64) -> bool {
+        match self {
+            Precondition::Existe => true,
+            Precondition::Versions(v) => v.contains(&version),
+        }
+    }
+}
+
+/// A relative stock change: never zero, fits the column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delta(i32);
+
+impl TryFrom<i64> for Delta {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        if v == 0 {
+            return Err("le delta ne peut pas être nul".into());
+        }
+        i32::try_from(v)
+            .ok()
+            .filter(|d| *d != i32::MIN)
+            .map(Delta)
+            .ok_or_else(|| format!("le delta doit rester entre -{m} et {m}", m = i32::MAX))
+    }
+}
+
+impl Delta {
+    pub fn valeur(self) -> i32 {
+        self.0
+    }
+}
+
+/// Why the stock was adjusted: trimmed, 1 to 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raison(String);
+
+impl TryFrom<String> for Raison {
+    type Error = String;
+    fn try_from(v: String) -> Result<Self, String> {
+        let v = v.trim();
+        match v.chars().count() {
+            0 => Err("la raison ne peut pas être vide".into()),
+            n if n > 200 => Err(format!("la raison dépasse 200 caractères ({n})")),
+            _ => Ok(Raison(v.to_owned())),
+        }
+    }
+}
+
+impl Raison {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `POST /api/produits/{id}/stock`: add `delta` (signed) to the stock, for `raison`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ajustement {
+    pub delta: Delta,
+    pub raison: Raison,
+}
+
+impl Ajustement {
+    /// The stock after the adjustment, or why it cannot be made: the stock never goes below
+    /// zero (nor above the column's maximum).
+    pub fn appliquer(&self, stock: i32) -> Result<Stock, Refus> {
+        Stock::try_from(i64::from(stock) + i64::from(self.delta.0)).map_err(|_| {
+            Refus::StockHorsLimites {
+                stock,
+                delta: self.delta.0,
+            }
+        })
+    }
+}
+
+/// Why a write to a product was not made (nothing was written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refus {
+    Introuvable,
+    /// `If-Match` names a version that is no longer the product's.
+    VersionDifferente,
+    /// The adjustment would take the stock below zero (or past the column's maximum).
+    StockHorsLimites {
+        stock: i32,
+        delta: i32,
+    },
 }
 
 /// Parses `valeur` into `T`, recording the error under `champ`.
@@ -211,6 +323,21 @@ pub(crate) fn requis<V, T: TryFrom<V, Error = String>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn une_image_est_en_https_ou_sur_le_site_comme_la_csp_le_permet() {
+        for ok in ["https://cdn.example.ch/a.png", "/images/tasse.svg"] {
+            assert!(ImageUrl::try_from(ok.to_owned()).is_ok(), "{ok}");
+        }
+        for refuse in [
+            "http://cdn.example.ch/a.png",
+            "//cdn.example.ch/a.png",
+            "data:x",
+            "javascript:alert(1)",
+        ] {
+            assert!(ImageUrl::try_from(refuse.to_owned()).is_err(), "{refuse}");
+        }
+    }
     use rust_decimal_macros::dec;
 
     #[test]
@@ -255,6 +382,35 @@ mod tests {
         assert_eq!(Stock::try_from(0).unwrap().valeur(), 0);
         assert!(Stock::try_from(-1).is_err());
         assert!(Stock::try_from(i64::from(i32::MAX) + 1).is_err());
+    }
+
+    #[test]
+    fn un_ajustement_ne_descend_jamais_sous_zero() {
+        let a = |d: i64| Ajustement {
+            delta: Delta::try_from(d).unwrap(),
+            raison: Raison::try_from("inventaire".to_owned()).unwrap(),
+        };
+        assert_eq!(a(-3).appliquer(3).unwrap().valeur(), 0);
+        assert_eq!(
+            a(-4).appliquer(3),
+            Err(Refus::StockHorsLimites {
+                stock: 3,
+                delta: -4
+            })
+        );
+        assert!(a(1).appliquer(i32::MAX).is_err());
+        assert!(Delta::try_from(0).is_err());
+        assert!(Delta::try_from(i64::from(i32::MIN)).is_err());
+        assert!(Raison::try_from(" ".to_owned()).is_err());
+        assert!(Raison::try_from("é".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn une_precondition_n_accepte_que_les_versions_nommees() {
+        assert!(Precondition::Existe.accepte(7));
+        assert!(Precondition::Versions(vec![3, 7]).accepte(7));
+        assert!(!Precondition::Versions(vec![3]).accepte(7));
+        assert!(!Precondition::Versions(vec![]).accepte(7));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! - [`api`]: routes, handlers (`lecture`, `ecriture`), DTOs and the OpenAPI document.
 //! - [`domaine`]: parsed types (`Nom`, `Prix`, `Stock`…) — what the handlers pass inward.
 //! - [`depot`]: compile-checked SQL.
-//! - [`cache`]: catalogue pages kept as JSON, invalidated by writes and `NOTIFY`.
+//! - [`cache`]: catalogue pages kept as JSON, dropped by this instance's writes at once and
+//!   by everyone else's at the next poll of what changed (every 250 ms).
 //! - [`demo`]: the demo catalogue.
 //! - [`reservation`]: the `stock_update` consumer — reserves stock for new orders, once.
 //! - [`erreur`]: the service's error type and its HTTP mapping.

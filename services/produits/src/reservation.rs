@@ -1,17 +1,18 @@
 //! The stock side of the order saga: consumes `commande.nouvelle` from `stock_update`.
 //!
 //! Messages come in batches (whatever the broker has already delivered) and a batch is ONE
-//! transaction: skip the events whose id is already in the inbox, lock the products (in id
-//! order, so concurrent reservations cannot deadlock), then for each order in delivery order
-//! reserve every line only if every line is available, record the event ids, and write
-//! `stock.reserve` or `stock.refuse` to the outbox. The messages are acked only after the
-//! commit. Should the batch's transaction fail, each message is tried again alone, so one bad
-//! message cannot hold back the others. Stock cannot go negative: the rows are locked while
-//! checked, and a CHECK constraint stands behind it. Under load a hot product's row lock and
-//! the commit are paid once per batch instead of once per order.
+//! transaction: record the event ids in the inbox (in id order) and skip those already there,
+//! lock the products (in id order: inbox ids then product ids, one global order, so concurrent
+//! batches cannot deadlock), then for each order in delivery order reserve every line only if
+//! every line is available, and write `stock.reserve` or `stock.refuse` to the outbox. Each
+//! product written gets a new version (a trigger: its ETag, see `api::ecriture`). The
+//! messages are acked only after the commit. Should the batch's transaction fail, each message
+//! is tried again alone, so one bad message cannot hold back the others. Stock cannot go
+//! negative: the rows are locked while checked, and a CHECK constraint stands behind it. Under
+//! load a hot product's row lock and the commit are paid once per batch instead of once per
+//! order.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::Utc;
@@ -22,21 +23,17 @@ use socle::outbox::Reveil;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::cache::CacheCatalogue;
-
 /// Handles a batch of deliveries: one outcome per message, in order.
-pub async fn traiter_lot(
-    db: PgPool,
-    cache: Arc<CacheCatalogue>,
-    reveil: Reveil,
-    messages: Vec<Message>,
-) -> Vec<Issue> {
+/// The catalogue cache is not touched here: each instance's poll of what changed
+/// (`cache::suivre_modifications`) drops the pages showing these products, once per interval
+/// however many batches committed in it.
+pub async fn traiter_lot(db: PgPool, reveil: Reveil, messages: Vec<Message>) -> Vec<Issue> {
     socle::amqp::appliquer_par_lot(&messages, lire, |lot: Vec<Valide>| {
-        let (db, cache, reveil) = (db.clone(), cache.clone(), reveil.clone());
+        let (db, reveil) = (db.clone(), reveil.clone());
         async move {
             let resultats = reserver(&db, &lot).await?;
             reveil.signaler();
-            conclure(&cache, &lot, resultats);
+            conclure(&lot, resultats);
             Ok(())
         }
     })
@@ -52,13 +49,11 @@ fn lire(message: &Message) -> Result<Valide, String> {
     Ok((evenement, demande))
 }
 
-/// After the commit: says what happened, and drops the cached pages if stock changed.
-fn conclure(cache: &CacheCatalogue, lot: &[Valide], resultats: Vec<Resultat>) {
-    let mut stock_change = false;
+/// After the commit: says what happened.
+fn conclure(lot: &[Valide], resultats: Vec<Resultat>) {
     for ((evenement, _), resultat) in lot.iter().zip(resultats) {
         match resultat {
             Resultat::Reserve => {
-                stock_change = true;
                 tracing::info!(id_commande = evenement.id_commande, "stock réservé");
             }
             Resultat::Refuse(n) => tracing::info!(
@@ -70,9 +65,6 @@ fn conclure(cache: &CacheCatalogue, lot: &[Valide], resultats: Vec<Resultat>) {
                 tracing::info!(id_evenement = %evenement.id_evenement, "événement déjà traité, ignoré");
             }
         }
-    }
-    if stock_change {
-        cache.invalider();
     }
 }
 
@@ -110,9 +102,16 @@ async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resulta
     }
     let mut tx = db.begin().await.context("transaction de réservation")?;
     let ids_evenements: Vec<Uuid> = valides.iter().map(|(e, _)| e.id_evenement).collect();
+    // Inserted in id order, not delivery order. A duplicate's insert waits for the
+    // transaction holding the same id (uncommitted) to finish; two replicas given the same
+    // duplicates in opposite orders would each hold one id and wait for the other's:
+    // a deadlock (PostgreSQL aborts one batch after `deadlock_timeout`). In one global order,
+    // whoever holds the smallest shared id goes first and the other waits, without a cycle —
+    // the product rows are then locked in id order too.
     let mut nouveaux: HashSet<Uuid> = sqlx::query_scalar!(
         r#"INSERT INTO evenements_traites (id_evenement)
-           SELECT * FROM UNNEST($1::uuid[])
+           SELECT id FROM UNNEST($1::uuid[]) AS e(id)
+           ORDER BY id
            ON CONFLICT DO NOTHING
            RETURNING id_evenement"#,
         &ids_evenements

@@ -34,7 +34,7 @@ impl Application {
 
         let m = Messagerie::demarrer(&config.service.amqp_url, &config.service.prefixe_broker);
         let cache = Arc::new(CacheCatalogue::default());
-        m.taches.spawn(cache::ecouter_modifications(
+        m.taches.spawn(cache::suivre_modifications(
             db.clone(),
             cache.clone(),
             m.arret.clone(),
@@ -48,11 +48,8 @@ impl Application {
             },
             {
                 let db = db.clone();
-                let cache = cache.clone();
                 let reveil = m.reveil.clone();
-                move |messages| {
-                    reservation::traiter_lot(db.clone(), cache.clone(), reveil.clone(), messages)
-                }
+                move |messages| reservation::traiter_lot(db.clone(), reveil.clone(), messages)
             },
         );
 

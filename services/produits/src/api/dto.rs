@@ -1,6 +1,9 @@
 //! What travels over HTTP: request bodies (loose, then parsed into the domain), and the
 //! mapping of a stored product to the shared response shape.
 
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use http::{header, HeaderValue};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
@@ -8,8 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use socle::pagination::Pagination;
 
 use crate::domaine::{
-    champ, requis, Erreurs, Filtre, ModificationProduit, NouveauProduit, Produit,
+    champ, requis, Ajustement, Erreurs, Filtre, ModificationProduit, NouveauProduit, Precondition,
+    Produit,
 };
+use crate::erreur::ErreurApi;
 
 /// The stored product, as the API shows it (the shape is shared: `contrats::http::Produit`).
 impl From<Produit> for contrats::http::Produit {
@@ -23,6 +28,112 @@ impl From<Produit> for contrats::http::Produit {
             image_url: p.image_url,
             cree_le: p.cree_le,
             modifie_le: p.modifie_le,
+        }
+    }
+}
+
+/// The strong ETag of a product: its version, quoted (`"3"`).
+pub fn etag(p: &Produit) -> (header::HeaderName, HeaderValue) {
+    let valeur = HeaderValue::from_str(&format!("\"{}\"", p.version))
+        .expect("des chiffres entre guillemets forment un en-tête valide");
+    (header::ETAG, valeur)
+}
+
+/// The `If-Match` of a request, parsed: `None` when absent.
+pub struct SiVersion(pub Option<Precondition>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SiVersion {
+    type Rejection = ErreurApi;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ErreurApi> {
+        let invalide = || ErreurApi::EnTeteInvalide {
+            en_tete: "If-Match",
+        };
+        // Several If-Match lines make one list (RFC 9110, 5.3).
+        let valeurs = parts
+            .headers
+            .get_all(header::IF_MATCH)
+            .iter()
+            .map(|v| v.to_str().map_err(|_| invalide()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if valeurs.is_empty() {
+            return Ok(SiVersion(None));
+        }
+        Precondition::try_from(valeurs.join(", ").as_str())
+            .map(|p| SiVersion(Some(p)))
+            .map_err(|()| invalide())
+    }
+}
+
+/// `If-Match: "3"`, `"3", "4"` or `*`. If-Match compares strongly: a weak tag (`W/"3"`) never
+/// matches, nor does a tag this service never issued (`"abc"`, `"03"`); both are kept out of
+/// the list, so a request naming only those fails with 412, as the RFC says. Only what is not
+/// a list of quoted tags is refused (400).
+impl TryFrom<&str> for Precondition {
+    type Error = ();
+    fn try_from(v: &str) -> Result<Self, ()> {
+        if v.trim() == "*" {
+            return Ok(Precondition::Existe);
+        }
+        let blanc = [' ', '\t'];
+        let mut versions = Vec::new();
+        let mut tags = 0;
+        let mut reste = v;
+        loop {
+            // Empty list elements (`"1", , "2"`) are allowed by the list syntax.
+            reste = reste.trim_start_matches([' ', '\t', ',']);
+            if reste.is_empty() {
+                break;
+            }
+            let (faible, r) = match reste.strip_prefix("W/") {
+                Some(r) => (true, r),
+                None => (false, reste),
+            };
+            let r = r.strip_prefix('"').ok_or(())?;
+            let fin = r.find('"').ok_or(())?;
+            let tag = &r[..fin];
+            if !tag.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(());
+            }
+            tags += 1;
+            if let Some(n) = tag.parse::<i64>().ok().filter(|n| n.to_string() == tag) {
+                if !faible {
+                    versions.push(n);
+                }
+            }
+            reste = r[fin + 1..].trim_start_matches(blanc);
+            if !(reste.is_empty() || reste.starts_with(',')) {
+                return Err(());
+            }
+        }
+        if tags == 0 {
+            return Err(());
+        }
+        Ok(Precondition::Versions(versions))
+    }
+}
+
+/// Body of `POST /api/produits/{id}/stock`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AjustementEntrant {
+    /// Units to add (positive) or take away (negative); not zero.
+    #[schema(example = -3)]
+    pub delta: Option<i64>,
+    /// Why, 1 to 200 characters (kept in the stock journal).
+    #[schema(example = "casse constatée à l'inventaire")]
+    pub raison: Option<String>,
+}
+
+impl TryFrom<AjustementEntrant> for Ajustement {
+    type Error = Erreurs;
+    fn try_from(d: AjustementEntrant) -> Result<Self, Erreurs> {
+        let mut e = Erreurs::new();
+        let delta = requis(&mut e, "delta", d.delta);
+        let raison = requis(&mut e, "raison", d.raison);
+        match (delta, raison) {
+            (Some(delta), Some(raison)) if e.is_empty() => Ok(Ajustement { delta, raison }),
+            _ => Err(e),
         }
     }
 }
@@ -171,6 +282,50 @@ impl TryFrom<ParamsListe> for Filtre {
                 pagination,
             }),
             _ => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lire(v: &str) -> Result<Precondition, ()> {
+        Precondition::try_from(v)
+    }
+
+    #[test]
+    fn if_match_lit_une_liste_d_etags_forts_ou_l_etoile() {
+        assert_eq!(lire("*"), Ok(Precondition::Existe));
+        assert_eq!(lire("\"3\""), Ok(Precondition::Versions(vec![3])));
+        assert_eq!(
+            lire(" \"3\" ,\t\"12\", ,"),
+            Ok(Precondition::Versions(vec![3, 12]))
+        );
+    }
+
+    #[test]
+    fn if_match_garde_hors_de_la_liste_ce_qui_ne_peut_pas_correspondre() {
+        // Weak tags never match under If-Match's strong comparison; other tags are not ours.
+        for v in ["W/\"3\"", "\"abc\"", "\"03\"", "\"+3\"", "\"a,b\""] {
+            assert_eq!(lire(v), Ok(Precondition::Versions(vec![])), "{v}");
+        }
+        assert_eq!(lire("W/\"3\", \"4\""), Ok(Precondition::Versions(vec![4])));
+    }
+
+    #[test]
+    fn if_match_sans_guillemets_ou_mal_separe_est_illisible() {
+        for v in [
+            "",
+            " ",
+            "3",
+            "\"3",
+            "\"3\" \"4\"",
+            "\"3\"x",
+            "*, \"3\"",
+            "\"a b\"",
+        ] {
+            assert_eq!(lire(v), Err(()), "{v:?}");
         }
     }
 }

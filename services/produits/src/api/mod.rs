@@ -35,7 +35,11 @@ pub struct AppState {
 #[openapi(
     info(
         title = "Boutique 321 — API Produits",
-        description = "Catalogue et stock. Les écritures demandent `Authorization: Bearer <ADMIN_TOKEN>`."
+        description = "Catalogue et stock. Les écritures demandent `Authorization: Bearer <ADMIN_TOKEN>`. \
+            Chaque produit a une version, son `ETag` ; `If-Match` est requis par les écritures \
+            qui remplacent le stock (`PUT`, `PATCH` avec `quantite_en_stock`) : 428 sans lui, 412 \
+            si le produit a changé depuis la lecture. `POST /api/produits/{id}/stock` ajuste le \
+            stock d'un delta, sans version."
     ),
     components(schemas(CorpsErreur)),
     modifiers(&SecuriteAdmin),
@@ -45,7 +49,7 @@ struct ApiDoc;
 
 /// The resource routes and the document that describes them.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             BASE,
             OpenApiRouter::new()
@@ -55,9 +59,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                     ecriture::remplacer,
                     ecriture::modifier,
                     ecriture::supprimer
-                )),
+                ))
+                .routes(routes!(ecriture::ajuster_stock)),
         )
         .split_for_parts();
+    socle::http::documenter_reponses_communes(&mut spec);
     (router, spec)
 }
 

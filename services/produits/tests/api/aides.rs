@@ -1,16 +1,33 @@
-//! `spawn_app()`: the service on a random port with a database of its own.
+//! `spawn_app()`: the service on a random port with a database of its own; helpers to read
+//! ETags and to publish real `commande.nouvelle` events to its `stock_update` queue.
 
+use std::time::{Duration, Instant};
+
+use contrats::evenements::{CommandeNouvelle, ProduitCommande};
+use contrats::noms::{cles, Topologie, STOCK_UPDATE};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties};
 use produits::{Application, Config};
-use reqwest::{Client, RequestBuilder, Response};
+use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 pub const JETON: &str = "jeton-de-test";
+
+/// Longest a test waits for something it expects.
+pub const DELAI: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub adresse: String,
     pub client: Client,
     pub db: sqlx::PgPool,
     pub database_url: String,
+    /// Broker names of this instance (another instance given the same shares its queues).
+    pub prefixe: String,
+    arret: CancellationToken,
+    tache: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 pub fn config_de_test() -> Config {
@@ -35,11 +52,13 @@ pub async fn spawn_app_avec(reglage: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = config_de_test();
     reglage(&mut config);
     let database_url = config.service.database_url.clone();
+    let prefixe = config.service.prefixe_broker.clone();
     let app = Application::build(config)
         .await
         .expect("build de l'application");
     let adresse = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let arret = app.jeton_arret();
+    let tache = tokio::spawn(app.run_until_stopped());
     let db = sqlx::PgPool::connect(&database_url)
         .await
         .expect("pool de test");
@@ -48,7 +67,20 @@ pub async fn spawn_app_avec(reglage: impl FnOnce(&mut Config)) -> TestApp {
         client: Client::new(),
         db,
         database_url,
+        prefixe,
+        arret,
+        tache,
     }
+}
+
+/// A second instance of `app`'s service: same database, same queues.
+pub async fn autre_instance(app: &TestApp) -> TestApp {
+    let (url, prefixe) = (app.database_url.clone(), app.prefixe.clone());
+    spawn_app_avec(move |c| {
+        c.service.database_url = url;
+        c.service.prefixe_broker = prefixe;
+    })
+    .await
 }
 
 impl TestApp {
@@ -56,14 +88,14 @@ impl TestApp {
         self.client.get(format!("{}{chemin}", self.adresse))
     }
 
-    pub fn admin(&self, methode: reqwest::Method, chemin: &str) -> RequestBuilder {
+    pub fn admin(&self, methode: Method, chemin: &str) -> RequestBuilder {
         self.client
             .request(methode, format!("{}{chemin}", self.adresse))
             .bearer_auth(JETON)
     }
 
     pub async fn creer(&self, corps: &Value) -> Response {
-        self.admin(reqwest::Method::POST, "/api/produits")
+        self.admin(Method::POST, "/api/produits")
             .json(corps)
             .send()
             .await
@@ -82,6 +114,154 @@ impl TestApp {
             .await;
         assert_eq!(r.status(), 201, "création de {nom}");
         r.json().await.unwrap()
+    }
+
+    /// The product `id` as GET gives it, and its ETag.
+    pub async fn lire(&self, id: i64) -> (Value, String) {
+        let r = self
+            .get(&format!("/api/produits/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "lecture du produit {id}");
+        let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+        (r.json().await.unwrap(), etag)
+    }
+
+    /// Stops the instance as SIGTERM would, and waits until it has stopped (pool closed).
+    pub async fn arreter(self) {
+        self.arret.cancel();
+        self.tache
+            .await
+            .expect("tâche du service")
+            .expect("arrêt du service");
+        self.db.close().await;
+    }
+
+    /// A channel on the real broker with this instance's topology declared, publisher
+    /// confirms on.
+    pub async fn canal(&self) -> Canal {
+        let connexion = Connection::connect(&testaide::broker(), ConnectionProperties::default())
+            .await
+            .expect("connexion de test à RabbitMQ");
+        let canal = connexion.create_channel().await.unwrap();
+        canal
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        let topologie = Topologie::new(self.prefixe.as_str());
+        socle::amqp::declarer_topologie(&canal, &topologie)
+            .await
+            .unwrap();
+        Canal {
+            _connexion: connexion,
+            canal,
+            topologie,
+        }
+    }
+
+    /// Waits until `n` distinct events are in the inbox (each applied once, in a commit).
+    pub async fn attendre_evenements_traites(&self, n: i64) {
+        let debut = Instant::now();
+        loop {
+            let traites: i64 = sqlx::query_scalar("SELECT count(*) FROM evenements_traites")
+                .fetch_one(&self.db)
+                .await
+                .unwrap();
+            if traites >= n {
+                assert_eq!(traites, n, "plus d'événements traités que publiés");
+                return;
+            }
+            assert!(
+                debut.elapsed() < DELAI,
+                "{traites} événements traités sur {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub struct Canal {
+    _connexion: Connection,
+    pub canal: lapin::Channel,
+    topologie: Topologie,
+}
+
+impl Canal {
+    /// Publishes `commande.nouvelle` for `quantite` of `produit` (as commandes' relay does:
+    /// persistent, `message_id` = event id) without waiting for the broker's confirmation;
+    /// the returned confirmation is awaited with [`Canal::confirmer`].
+    pub async fn publier_commande(
+        &self,
+        id_evenement: Uuid,
+        id_commande: i64,
+        produit: i64,
+        quantite: i32,
+    ) -> lapin::PublisherConfirm {
+        let evenement = CommandeNouvelle {
+            id_evenement,
+            id_commande,
+            reference: Uuid::new_v4(),
+            email: format!("client{id_commande}@example.com"),
+            total: rust_decimal::Decimal::ONE,
+            produits: vec![ProduitCommande {
+                produit_id: produit,
+                quantite,
+            }],
+            lignes: Vec::new(),
+            timestamp: chrono::Utc::now(),
+        };
+        self.canal
+            .basic_publish(
+                self.topologie.exchange().as_str().into(),
+                cles::COMMANDE_NOUVELLE.into(),
+                BasicPublishOptions::default(),
+                &serde_json::to_vec(&evenement).unwrap(),
+                BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_message_id(id_evenement.to_string().into()),
+            )
+            .await
+            .expect("publication")
+    }
+
+    /// Waits until the broker confirmed a publication.
+    pub async fn confirmer(confirmation: lapin::PublisherConfirm) {
+        let c = confirmation.await.expect("confirmation du broker");
+        assert!(c.is_ack(), "publication refusée : {c:?}");
+    }
+
+    /// The `stock_update` queue as the broker sees it now.
+    async fn file(&self) -> lapin::Queue {
+        self.canal
+            .queue_declare(
+                self.topologie.file(STOCK_UPDATE).as_str().into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `n` consumers read the `stock_update` queue (the instances are ready).
+    pub async fn attendre_consommateurs(&self, n: u32) {
+        let debut = Instant::now();
+        while self.file().await.consumer_count() < n {
+            assert!(debut.elapsed() < DELAI, "{n} consommateurs attendus");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until every message of `stock_update` was handed to a consumer.
+    pub async fn attendre_file_livree(&self) {
+        let debut = Instant::now();
+        while self.file().await.message_count() > 0 {
+            assert!(debut.elapsed() < DELAI, "messages jamais livrés");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 

@@ -85,6 +85,111 @@ async fn les_reponses_reelles_suivent_la_spec_openapi() {
 }
 
 #[tokio::test]
+async fn les_refus_de_version_et_de_stock_suivent_la_spec() {
+    let app = spawn_app().await;
+    let spec = spec(&app).await;
+    let id = app.creer_produit("Lampe", "10.00", 5).await["id"]
+        .as_i64()
+        .unwrap();
+    let chemin = format!("/api/produits/{id}");
+    let stock = format!("{chemin}/stock");
+    let cas = [
+        (
+            app.admin(Method::PUT, &chemin).json(&produit_valide()),
+            "/api/produits/{id}",
+            "put",
+            428,
+        ),
+        (
+            app.admin(Method::PATCH, &chemin)
+                .header("if-match", "\"99\"")
+                .json(&json!({"nom": "X"})),
+            "/api/produits/{id}",
+            "patch",
+            412,
+        ),
+        (
+            app.admin(Method::PATCH, &chemin)
+                .header("if-match", "99")
+                .json(&json!({"nom": "X"})),
+            "/api/produits/{id}",
+            "patch",
+            400,
+        ),
+        (
+            app.admin(Method::DELETE, &chemin)
+                .header("if-match", "\"99\""),
+            "/api/produits/{id}",
+            "delete",
+            412,
+        ),
+        (
+            app.admin(Method::POST, &stock)
+                .json(&json!({"delta": -9, "raison": "casse"})),
+            "/api/produits/{id}/stock",
+            "post",
+            409,
+        ),
+        (
+            app.admin(Method::POST, &stock).json(&json!({"delta": 0})),
+            "/api/produits/{id}/stock",
+            "post",
+            422,
+        ),
+        (
+            app.admin(Method::POST, &stock)
+                .json(&json!({"delta": 2, "raison": "livraison"})),
+            "/api/produits/{id}/stock",
+            "post",
+            200,
+        ),
+    ];
+    for (requete, chemin, methode, statut) in cas {
+        let r = requete.send().await.unwrap();
+        assert_eq!(r.status(), statut, "{methode} {chemin}");
+        verifier(&spec, chemin, methode, statut, &r.json().await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn la_spec_declare_l_etag_et_if_match() {
+    let app = spawn_app().await;
+    let spec = spec(&app).await;
+    let un = &spec["paths"]["/api/produits/{id}"];
+    let stock = &spec["paths"]["/api/produits/{id}/stock"];
+    for reponse in [
+        &un["get"]["responses"]["200"],
+        &un["put"]["responses"]["200"],
+        &un["patch"]["responses"]["200"],
+        &stock["post"]["responses"]["200"],
+        &spec["paths"]["/api/produits"]["post"]["responses"]["201"],
+    ] {
+        assert!(
+            reponse["headers"]["ETag"].is_object(),
+            "ETag absent : {reponse}"
+        );
+    }
+    let if_match = |operation: &Value| -> Value {
+        operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "If-Match" && p["in"] == "header")
+            .cloned()
+            .unwrap_or_else(|| panic!("If-Match absent : {operation}"))
+    };
+    for operation in [&un["put"], &un["patch"], &un["delete"], &stock["post"]] {
+        if_match(operation);
+    }
+    for operation in [&un["put"], &un["patch"]] {
+        assert!(
+            operation["responses"]["428"].is_object(),
+            "428 absent : {operation}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn la_validation_de_la_spec_detecte_une_reponse_non_conforme() {
     // The check above must be able to fail: a product without its `prix` is refused.
     let app = spawn_app().await;

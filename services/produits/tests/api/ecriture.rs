@@ -144,8 +144,10 @@ async fn un_corps_de_plus_de_64_kio_donne_un_413_json() {
 async fn put_remplace_tout_le_produit() {
     let app = spawn_app().await;
     let p = app.creer_produit("Ancien", "10.00", 5).await;
+    let (_, etag) = app.lire(p["id"].as_i64().unwrap()).await;
     let r = app
         .admin(Method::PUT, &format!("/api/produits/{}", p["id"]))
+        .header("if-match", etag)
         .json(&json!({"nom": "Nouveau", "prix": 12, "quantite_en_stock": 7}))
         .send()
         .await
@@ -164,6 +166,7 @@ async fn put_sur_un_produit_inconnu_donne_un_404() {
     let app = spawn_app().await;
     let r = app
         .admin(Method::PUT, "/api/produits/424242")
+        .header("if-match", "\"1\"")
         .json(&produit_valide())
         .send()
         .await
@@ -176,8 +179,10 @@ async fn put_sur_un_produit_inconnu_donne_un_404() {
 async fn patch_accepte_un_stock_a_zero_et_une_description_vide() {
     let app = spawn_app().await;
     let p = app.creer_produit("Lampe", "10.00", 5).await;
+    let (_, etag) = app.lire(p["id"].as_i64().unwrap()).await;
     let r = app
         .admin(Method::PATCH, &format!("/api/produits/{}", p["id"]))
+        .header("if-match", etag)
         .json(&json!({"quantite_en_stock": 0, "description": ""}))
         .send()
         .await

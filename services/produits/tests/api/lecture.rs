@@ -128,8 +128,8 @@ async fn un_identifiant_qui_n_est_pas_un_nombre_donne_un_400_json() {
 
 #[tokio::test]
 async fn une_modification_faite_hors_du_service_apparait_dans_la_liste() {
-    // Another instance (or the stock consumer) writes the table directly: the NOTIFY trigger
-    // must evict this instance's cached page.
+    // Someone writes the table directly (psql): the trigger records the writing transaction,
+    // and this instance's poll of what changed must evict its cached page.
     let app = spawn_app().await;
     let p = app.creer_produit("Lampe", "10.00", 5).await;
     let avant: Vec<Value> = app
