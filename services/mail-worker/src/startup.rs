@@ -52,6 +52,7 @@ impl Application {
                 async move { n.traiter_lot(messages).await }
             },
         );
+        m.purger_table(db.clone(), "emails_envoyes", "envoye_le");
         let router = socle::http::reponses_json_par_defaut(socle::sante::router(
             db.clone(),
             m.broker.clone(),

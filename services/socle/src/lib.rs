@@ -12,6 +12,7 @@
 //!   request-id and trace layers, JSON fallbacks for unknown routes.
 //! - [`messagerie`]: broker link, outbox relay and consumers of a service, started together.
 //! - [`outbox`]: writing events with the change they announce, and the relay that publishes them.
+//! - [`retention`]: deleting published outbox rows, old inbox ids and other claims, in batches.
 //! - [`pagination`]: the page/par_page rules of every list.
 //! - [`sante`]: `/health` and `/ready`.
 //! - [`amqp`]: the RabbitMQ link, topology and consumer loop.
@@ -26,6 +27,7 @@ pub mod http;
 pub mod messagerie;
 pub mod outbox;
 pub mod pagination;
+pub mod retention;
 pub mod sante;
 pub mod serveur;
 pub mod telemetrie;

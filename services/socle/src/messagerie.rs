@@ -1,5 +1,11 @@
 //! A service's messaging, wired once: its broker link and names, the outbox relay, its
-//! consumers, and the token and tracker that stop them and wait for them.
+//! consumers, the retention of what they leave behind, and the token and tracker that stop
+//! them and wait for them.
+//!
+//! Relaying the outbox also purges it and the inbox ([`crate::retention`]), so every service
+//! that publishes gets both without asking; other tables (the mail worker's sent-email
+//! claims) are named with [`Messagerie::purger`] or [`Messagerie::purger_table`]. The retention reads `RETENTION_JOURS`
+//! here until `ConfigService` carries it.
 
 use std::future::Future;
 
@@ -9,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::amqp::{consommer_par_lots, Broker, Issue, Message, OptionsConsommateur};
+use crate::outbox::OptionsRelais;
+use crate::retention::{Purge, Retention};
 
 pub struct Messagerie {
     pub broker: Broker,
@@ -36,13 +44,48 @@ impl Messagerie {
         }
     }
 
-    /// Publishes `db`'s outbox (see [`crate::outbox`]).
+    /// Publishes `db`'s outbox (see [`crate::outbox`]) with the default settings, and purges
+    /// its published rows and the inbox's old ids (see [`crate::retention`]).
     pub fn relayer_outbox(&self, db: PgPool) {
+        self.relayer_outbox_avec(db.clone(), OptionsRelais::default());
+        self.purger(db, &[crate::retention::OUTBOX, crate::retention::INBOX]);
+    }
+
+    /// Publishes `db`'s outbox with `options`; nothing else (no retention).
+    pub fn relayer_outbox_avec(&self, db: PgPool, options: OptionsRelais) {
         self.taches.spawn(crate::outbox::relayer(
             db,
             self.broker.clone(),
             self.topologie.clone(),
             self.reveil.clone(),
+            self.arret.clone(),
+            options,
+        ));
+    }
+
+    /// Deletes the rows of `purges` older than `RETENTION_JOURS` days, now and every hour.
+    /// A bad value is logged and purges nothing: keeping rows is the safe side.
+    pub fn purger(&self, db: PgPool, purges: &[Purge]) {
+        match Retention::depuis_env() {
+            Ok(retention) => self.purger_avec(db, purges, retention),
+            Err(e) => {
+                tracing::error!(erreur = %format!("{e:#}"), "rétention désactivée");
+            }
+        }
+    }
+
+    /// [`Self::purger`] for one table: its rows go once `colonne` (a timestamp) is older than
+    /// the retention.
+    pub fn purger_table(&self, db: PgPool, table: &'static str, colonne: &'static str) {
+        self.purger(db, &[Purge::new(table, colonne)]);
+    }
+
+    /// Like [`Self::purger`], with explicit settings.
+    pub fn purger_avec(&self, db: PgPool, purges: &[Purge], retention: Retention) {
+        self.taches.spawn(crate::retention::entretenir(
+            db,
+            purges.to_vec(),
+            retention,
             self.arret.clone(),
         ));
     }

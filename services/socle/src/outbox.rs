@@ -8,21 +8,37 @@
 //! with `FOR UPDATE SKIP LOCKED`, so several replicas can relay side by side. A crash between
 //! the broker's confirmation and the commit publishes a row twice: consumers are idempotent.
 //!
+//! Every event is published `mandatory`: one that no queue receives comes back from the
+//! broker (`basic.return`) before its confirmation, and its row stays unpublished. The relay
+//! logs it at error level (exchange, routing key, event id; never the payload) and tries that
+//! row again after a pause that doubles from [`REPORT_NON_ROUTE_MIN`] to
+//! [`REPORT_NON_ROUTE_MAX`] (kept in memory: the rows behind it are not held), so it is
+//! published once a queue is bound to its key.
+//!
+//! A batch holds a transaction and a pool connection while it waits for the broker, so that
+//! wait is bounded ([`OptionsRelais::attente_confirmations`], 10 s by default) and watches the
+//! stop token: a broker that blocks publishers (memory or disk alarm) or stops answering
+//! makes the relay roll the batch back (its rows stay unpublished for the next pass) and
+//! remake its channel; a stop asked meanwhile is obeyed within [`GRACE_ARRET`].
+//!
 //! The relay is woken in-process by [`Reveil::signaler`], called by whoever committed rows,
 //! and otherwise polls every [`SONDAGE`] (rows a stopped replica left behind). Not by a
 //! PostgreSQL NOTIFY: a notifying commit takes a cluster-wide lock held until the commit is
 //! flushed, which serialised every order's commit (see the README's benchmarks).
 //!
-//! The table (`outbox`) is created by each service's migrations.
+//! The table (`outbox`) is created by socle's migrations; published rows are deleted after a
+//! while by [`crate::retention`].
 //! The queries here are checked at run time, not by `query!`: this crate has no database of
 //! its own to check them against; every service's integration tests run them for real.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use contrats::noms::Topologie;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::Confirmation;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
@@ -36,6 +52,31 @@ const LOT: i64 = 256;
 
 /// How often the relay looks for rows nobody signalled.
 pub const SONDAGE: Duration = Duration::from_millis(500);
+
+/// How long a stop asked during a batch still waits for its confirmations.
+const GRACE_ARRET: Duration = Duration::from_millis(500);
+
+/// First pause before publishing again an event that no queue received; it doubles each
+/// time, up to [`REPORT_NON_ROUTE_MAX`].
+pub const REPORT_NON_ROUTE_MIN: Duration = Duration::from_secs(1);
+pub const REPORT_NON_ROUTE_MAX: Duration = Duration::from_secs(60);
+
+/// The relay's settings.
+#[derive(Debug, Clone)]
+pub struct OptionsRelais {
+    /// Longest wait for the broker to take and confirm a batch (the relay then holds a
+    /// transaction and a pool connection). Past it the batch is rolled back (its rows stay
+    /// unpublished) and the relay opens a new channel.
+    pub attente_confirmations: Duration,
+}
+
+impl Default for OptionsRelais {
+    fn default() -> Self {
+        OptionsRelais {
+            attente_confirmations: Duration::from_secs(10),
+        }
+    }
+}
 
 /// Wakes this process's relay: call [`Reveil::signaler`] once a transaction that wrote
 /// outbox rows has committed. A signal sent while the relay is busy is kept for its next wait.
@@ -85,32 +126,42 @@ pub async fn ajouter_lot<T: Serialize>(
     Ok(())
 }
 
-/// Publishes the outbox until `arret`; the batch in flight is finished first.
+/// Publishes the outbox until `arret`; the batch in flight is finished first if the broker
+/// confirms it within [`GRACE_ARRET`], otherwise rolled back.
 pub async fn relayer(
     db: PgPool,
     broker: Broker,
     topologie: Topologie,
     reveil: Reveil,
     arret: CancellationToken,
+    options: OptionsRelais,
 ) {
+    let exchange = topologie.exchange();
     let mut attente = Duration::from_millis(200);
+    let mut non_routes = NonRoutes::default();
     loop {
         let Some(connexion) = broker.attendre_connexion(&arret).await else {
             return;
         };
-        let canal = async {
+        let ouverture = async {
             let canal = connexion.create_channel().await?;
             canal
                 .confirm_select(ConfirmSelectOptions::default())
                 .await?;
             declarer_topologie(&canal, &topologie).await?;
             anyhow::Ok(canal)
-        }
-        .await;
+        };
+        // Not bounded by a timeout (no row is held meanwhile): a channel given up on here
+        // would still open later, orphaned. A dead connection fails it (heartbeats); a stop
+        // ends the wait.
+        let canal = tokio::select! {
+            () = arret.cancelled() => return,
+            r = ouverture => r,
+        };
         let canal = match canal {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!(erreur = %e, "canal de publication impossible");
+                tracing::warn!(%exchange, erreur = %e, "canal de publication impossible");
                 tokio::select! {
                     () = arret.cancelled() => return,
                     () = tokio::time::sleep(attente) => {}
@@ -121,34 +172,87 @@ pub async fn relayer(
         };
         attente = Duration::from_millis(200);
         loop {
-            match publier_un_lot(&db, &canal, &topologie).await {
-                // Published some: more may have come meanwhile, look again at once.
-                Ok(n) if n > 0 => tracing::debug!(evenements = n, "événements publiés"),
+            let passe =
+                publier_un_lot(&db, &canal, &topologie, &mut non_routes, &options, &arret).await;
+            match passe {
+                Ok(Passe::Publies(n)) => {
+                    // More may have come meanwhile: look again at once.
+                    tracing::debug!(%exchange, evenements = n, "événements publiés");
+                }
                 // Nothing waiting: sleep until the next commit here (or the poll).
-                Ok(_) => {
+                Ok(Passe::Rien) => {
                     tokio::select! {
-                        () = arret.cancelled() => {
-                            let _ = canal.close(200, "arret".into()).await;
-                            return;
-                        }
+                        () = arret.cancelled() => {}
                         () = reveil.attendre() => {}
                         () = tokio::time::sleep(SONDAGE) => {}
                     }
                 }
+                Ok(Passe::Arret) => {}
+                Ok(Passe::Delai(n)) => {
+                    // The channel may still owe confirmations: a new one starts clean.
+                    tracing::warn!(%exchange, evenements = n, delai = ?options.attente_confirmations, "le broker n'a pas confirmé à temps : lot rendu à l'outbox, nouveau canal");
+                    break;
+                }
                 Err(e) => {
-                    tracing::warn!(erreur = %e, "publication interrompue, nouvel essai");
+                    tracing::warn!(%exchange, erreur = %format!("{e:#}"), "publication interrompue, nouvel essai");
                     tokio::select! {
-                        () = arret.cancelled() => return,
+                        () = arret.cancelled() => {}
                         () = tokio::time::sleep(Duration::from_millis(500)) => {}
                     }
                     break;
                 }
             }
             if arret.is_cancelled() {
-                let _ = canal.close(200, "arret".into()).await;
+                fermer(canal).await;
                 return;
             }
         }
+    }
+}
+
+/// Closes the relay's channel, without waiting long for a broker that no longer answers.
+async fn fermer(canal: lapin::Channel) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), canal.close(200, "arret".into())).await;
+}
+
+/// What one pass of the relay did.
+enum Passe {
+    /// This many rows published (rows no queue received, if any, stay unpublished).
+    Publies(usize),
+    /// Nothing to publish.
+    Rien,
+    /// Stopped while waiting for the broker: the batch was rolled back.
+    Arret,
+    /// The broker did not confirm this many rows in time: the batch was rolled back.
+    Delai(usize),
+}
+
+/// Rows that no queue received, each with when to try it again and the next pause.
+#[derive(Default)]
+struct NonRoutes(HashMap<i64, (Instant, Duration)>);
+
+impl NonRoutes {
+    /// Rows not to publish yet.
+    fn differes(&self) -> Vec<i64> {
+        let maintenant = Instant::now();
+        self.0
+            .iter()
+            .filter(|(_, (quand, _))| *quand > maintenant)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Holds `id` back for a pause that doubles each time; returns the pause.
+    fn reporter(&mut self, id: i64) -> Duration {
+        let pause = self.0.get(&id).map_or(REPORT_NON_ROUTE_MIN, |(_, p)| {
+            (*p * 2).min(REPORT_NON_ROUTE_MAX)
+        });
+        self.0.insert(id, (Instant::now() + pause, pause));
+        pause
+    }
+
+    fn oublier(&mut self, id: i64) {
+        self.0.remove(&id);
     }
 }
 
@@ -160,31 +264,39 @@ struct LigneOutbox {
     charge: String,
 }
 
-/// Publishes up to [`LOT`] pending rows; returns how many.
+/// Publishes up to [`LOT`] pending rows, except those held back after no queue received them.
 async fn publier_un_lot(
     db: &PgPool,
     canal: &lapin::Channel,
     topologie: &Topologie,
-) -> anyhow::Result<usize> {
+    non_routes: &mut NonRoutes,
+    options: &OptionsRelais,
+    arret: &CancellationToken,
+) -> anyhow::Result<Passe> {
+    let differes = non_routes.differes();
     // One round trip outside any transaction first: many wake-ups announce rows an earlier
     // batch already took, and the claim below costs three. Shaped like the claim so that it
     // reads the partial index whatever the table held when it was planned: as an `EXISTS`
     // prepared on an empty table it kept a sequential scan (1.6 ms a call once the table held
     // thousands of published rows), since the prepared statement keeps its plan.
-    let premier: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM outbox WHERE publie_le IS NULL ORDER BY id LIMIT 1")
-            .fetch_optional(db)
-            .await
-            .context("lecture de l'outbox")?;
+    let premier: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE publie_le IS NULL AND id <> ALL($1) ORDER BY id LIMIT 1",
+    )
+    .bind(&differes)
+    .fetch_optional(db)
+    .await
+    .context("lecture de l'outbox")?;
     if premier.is_none() {
-        return Ok(0);
+        return Ok(Passe::Rien);
     }
     let mut tx = db.begin().await.context("transaction de l'outbox")?;
     let lignes: Vec<LigneOutbox> = sqlx::query_as(
         r#"SELECT id, id_evenement, routing_key, charge FROM outbox
-           WHERE publie_le IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"#,
+           WHERE publie_le IS NULL AND id <> ALL($2)
+           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"#,
     )
     .bind(LOT)
+    .bind(&differes)
     .fetch_all(&mut *tx)
     .await
     .context("lecture de l'outbox")?;
@@ -192,33 +304,126 @@ async fn publier_un_lot(
         tx.commit()
             .await
             .context("fin de la transaction de l'outbox")?;
-        return Ok(0);
+        return Ok(Passe::Rien);
     }
     let exchange = topologie.exchange();
-    let mut confirmations = Vec::with_capacity(lignes.len());
-    for l in &lignes {
-        let confirmation = canal
+    let envoi = publier(canal, &exchange, &lignes);
+    tokio::pin!(envoi);
+    let limite = tokio::time::sleep(options.attente_confirmations);
+    tokio::pin!(limite);
+    let confirmations = tokio::select! {
+        r = &mut envoi => Some(r),
+        () = &mut limite => None,
+        () = arret.cancelled() => {
+            // A broker that answers confirms within milliseconds: let it, rather than publish
+            // the batch again after the restart; one that does not is not waited for.
+            tokio::time::timeout(GRACE_ARRET, &mut envoi).await.ok()
+        }
+    };
+    let Some(confirmations) = confirmations else {
+        let _ = tx.rollback().await;
+        return Ok(if arret.is_cancelled() {
+            Passe::Arret
+        } else {
+            Passe::Delai(lignes.len())
+        });
+    };
+    let confirmations = confirmations?;
+    let mut publies = Vec::with_capacity(lignes.len());
+    for (l, confirmation) in lignes.iter().zip(confirmations) {
+        match confirmation {
+            Recu::Oui => publies.push(l.id),
+            Recu::NonRoute(raison) => {
+                let pause = non_routes.reporter(l.id);
+                tracing::error!(
+                    %exchange,
+                    routing_key = %l.routing_key,
+                    id_evenement = %l.id_evenement,
+                    %raison,
+                    prochain_essai = ?pause,
+                    "événement non routé : aucune file ne reçoit cette clé, il reste dans l'outbox"
+                );
+            }
+            Recu::Refuse => {
+                let pause = non_routes.reporter(l.id);
+                tracing::warn!(%exchange, routing_key = %l.routing_key, id_evenement = %l.id_evenement, prochain_essai = ?pause, "événement refusé par le broker, il reste dans l'outbox");
+            }
+        }
+    }
+    sqlx::query("UPDATE outbox SET publie_le = now() WHERE id = ANY($1)")
+        .bind(&publies)
+        .execute(&mut *tx)
+        .await
+        .context("marquage des événements publiés")?;
+    tx.commit().await.context("validation de l'outbox")?;
+    for id in &publies {
+        non_routes.oublier(*id);
+    }
+    Ok(Passe::Publies(publies.len()))
+}
+
+/// What the broker said of one row.
+enum Recu {
+    /// Confirmed and routed to at least one queue.
+    Oui,
+    /// Returned: no queue is bound to its routing key (the broker's reason).
+    NonRoute(String),
+    /// Negatively confirmed.
+    Refuse,
+}
+
+/// Publishes `lignes` (mandatory) and waits for every confirmation; one answer per row.
+async fn publier(
+    canal: &lapin::Channel,
+    exchange: &str,
+    lignes: &[LigneOutbox],
+) -> anyhow::Result<Vec<Recu>> {
+    let mut attentes = Vec::with_capacity(lignes.len());
+    for l in lignes {
+        let attente = canal
             .basic_publish(
-                exchange.as_str().into(),
+                exchange.into(),
                 l.routing_key.as_str().into(),
-                BasicPublishOptions::default(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
                 l.charge.as_bytes(),
                 proprietes_json(&l.id_evenement.to_string()),
             )
             .await
             .context("publication")?;
-        confirmations.push(confirmation);
+        attentes.push(attente);
     }
-    for c in confirmations {
-        let confirmation = c.await.context("confirmation du broker")?;
-        anyhow::ensure!(confirmation.is_ack(), "le broker a refusé un événement");
+    let mut recus = Vec::with_capacity(lignes.len());
+    let mut retours = Vec::new();
+    for attente in attentes {
+        recus.push(match attente.await.context("confirmation du broker")? {
+            Confirmation::Ack(retour) => {
+                retours.extend(retour);
+                Recu::Oui
+            }
+            Confirmation::Nack(retour) => {
+                retours.extend(retour);
+                Recu::Refuse
+            }
+            Confirmation::NotRequested => anyhow::bail!("canal sans confirmations"),
+        });
     }
-    let ids: Vec<i64> = lignes.iter().map(|l| l.id).collect();
-    sqlx::query("UPDATE outbox SET publie_le = now() WHERE id = ANY($1)")
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await
-        .context("marquage des événements publiés")?;
-    tx.commit().await.context("validation de l'outbox")?;
-    Ok(lignes.len())
+    // lapin hands a returned message to the next confirmation it resolves, which is not
+    // always its own (one `multiple` ack resolves several): the message id names the row.
+    for retour in retours {
+        let id = retour
+            .delivery
+            .properties
+            .message_id()
+            .as_ref()
+            .map(|m| m.as_str().to_owned());
+        let rang = lignes
+            .iter()
+            .position(|l| id.as_deref() == Some(l.id_evenement.to_string().as_str()))
+            .context("message retourné sans ligne correspondante")?;
+        recus[rang] = Recu::NonRoute(retour.reply_text.as_str().to_owned());
+    }
+    Ok(recus)
 }

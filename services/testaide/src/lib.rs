@@ -3,13 +3,18 @@
 //!
 //! # Layout
 //! - [`base_de_test`]: a fresh, unique database URL per test.
+//! - [`broker`], [`broker_via`], [`adresse_broker`]: the test broker (`AMQP_URL`), directly or
+//!   through a proxy, with the URL's credentials and virtual host.
 //! - [`verifier_spec`]: validates a response body against the spec's schema.
-//! - [`proxy`]: a TCP proxy a test can cut, to simulate a network failure.
+//! - [`proxy`]: a TCP proxy a test can cut (a network failure) or freeze (a broker that
+//!   stops answering while the connection stays open).
+//! - [`journal`]: the logs of the services under test, kept so that a test can wait for a line.
 //! - [`boite_mail`]: the SMTP catcher (maildev) tests send to and read from.
 //! - [`creer_produit`]: a product created through the real produits API.
 //! - [`config_service`]: the common settings of a service under test.
 
 pub mod boite_mail;
+pub mod journal;
 pub mod proxy;
 
 use serde_json::Value;
@@ -40,11 +45,43 @@ pub fn broker() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
-/// The same broker reached through `port` on loopback (a [`proxy::Proxy`]).
+/// The same broker reached through `port` on loopback (a [`proxy::Proxy`]): the
+/// credentials, virtual host and query of `AMQP_URL` are kept, only the address changes.
 pub fn broker_via(port: u16) -> String {
-    let url = broker();
-    let vhost = url.rsplit_once('/').map(|(_, v)| v).unwrap_or("%2f");
-    format!("amqp://guest:guest@127.0.0.1:{port}/{vhost}")
+    url_via(&broker(), port)
+}
+
+/// The address (`host:port`) of the broker in `AMQP_URL`, for a [`proxy::Proxy`] to forward to.
+pub fn adresse_broker() -> String {
+    adresse(&broker())
+}
+
+fn adresse(url: &str) -> String {
+    let (schema, autorite, _) = decouper_url(url);
+    let hote = autorite.rsplit_once('@').map_or(autorite, |(_, h)| h);
+    let defaut = if schema == "amqps" { 5671 } else { 5672 };
+    // A port is what follows the last `:` unless that `:` is inside an IPv6 literal.
+    if hote.rsplit_once(':').is_some_and(|(_, p)| !p.contains(']')) {
+        hote.to_owned()
+    } else {
+        format!("{hote}:{defaut}")
+    }
+}
+
+/// `url` with its host and port replaced by `127.0.0.1:port`.
+fn url_via(url: &str, port: u16) -> String {
+    let (schema, autorite, reste) = decouper_url(url);
+    match autorite.rsplit_once('@') {
+        Some((identite, _)) => format!("{schema}://{identite}@127.0.0.1:{port}{reste}"),
+        None => format!("{schema}://127.0.0.1:{port}{reste}"),
+    }
+}
+
+/// `(scheme, authority, the rest: /vhost?query)` of an AMQP URL.
+fn decouper_url(url: &str) -> (&str, &str, &str) {
+    let (schema, apres) = url.split_once("://").unwrap_or(("amqp", url));
+    let fin = apres.find(['/', '?']).unwrap_or(apres.len());
+    (schema, &apres[..fin], &apres[fin..])
 }
 
 /// A service's common settings for a test: loopback, a free port, `database_url`, the
@@ -112,4 +149,38 @@ pub fn verifier_spec(spec: &Value, chemin: &str, methode: &str, statut: u16, cor
         erreurs.is_empty(),
         "{methode} {chemin} → {statut} ne suit pas la spec : {erreurs:?}\n{corps}"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn le_broker_via_un_proxy_garde_identifiants_vhost_et_parametres() {
+        assert_eq!(
+            url_via(
+                "amqp://alice:s3cret@rabbit.example:5672/boutique-tests",
+                4321
+            ),
+            "amqp://alice:s3cret@127.0.0.1:4321/boutique-tests"
+        );
+        assert_eq!(
+            url_via("amqp://guest:guest@127.0.0.1:5672/%2f?heartbeat=10", 4321),
+            "amqp://guest:guest@127.0.0.1:4321/%2f?heartbeat=10"
+        );
+        // The last `@` ends the credentials, whatever the password holds.
+        assert_eq!(
+            url_via("amqp://u:p@ss@h/v", 1),
+            "amqp://u:p@ss@127.0.0.1:1/v"
+        );
+        assert_eq!(url_via("amqp://localhost", 9), "amqp://127.0.0.1:9");
+    }
+
+    #[test]
+    fn l_adresse_du_broker_vient_de_l_url() {
+        assert_eq!(adresse("amqp://a:b@rabbit:5673/v"), "rabbit:5673");
+        assert_eq!(adresse("amqp://a:b@rabbit/v"), "rabbit:5672");
+        assert_eq!(adresse("amqps://[::1]/v"), "[::1]:5671");
+        assert_eq!(adresse("amqp://[::1]:5000"), "[::1]:5000");
+    }
 }

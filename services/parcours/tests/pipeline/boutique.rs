@@ -1,13 +1,23 @@
 //! A whole shop backend for one test: produits, commandes and the mail worker in-process,
 //! fresh databases, broker names of its own, and a cuttable proxy in front of RabbitMQ (per
 //! service) and of the SMTP catcher.
+//!
+//! Tests wait for positive markers, never for « nothing happened » after a sleep: a message
+//! is known to be handled and acked when its consumer logs the batch that held it as
+//! concluded ([`Boutique::attendre_conclusion`], the services' logs are kept by
+//! `testaide::journal`); « no other email will come » is known once every source of one is
+//! drained: the outbox published, the retry queues empty, and a harmless duplicate sent
+//! after everything else concluded ([`Boutique::mail_notifier_au_repos`]).
 
 use std::time::{Duration, Instant};
 
+use contrats::noms::{File, MAIL_NOTIFIER};
 use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use serde_json::{json, Value};
+use socle::amqp::OptionsConsommateur;
+use testaide::journal;
 use testaide::proxy::Proxy;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -15,6 +25,8 @@ use tokio_util::sync::CancellationToken;
 pub const JETON: &str = "jeton-de-test";
 /// Generous: CI machines are busy, and a timeout here is a failure.
 pub const DELAI: Duration = Duration::from_secs(60);
+/// The mail worker's first retry delay here.
+const DELAI_REESSAI_MAIL: Duration = Duration::from_millis(200);
 
 /// One running service and how to stop it.
 struct EnMarche {
@@ -84,10 +96,8 @@ impl Boutique {
     }
 
     pub async fn demarrer_avec(tentatives_mail: u32) -> Boutique {
-        if std::env::var("TEST_LOG").is_ok() {
-            socle::telemetrie::init("info,sqlx=warn");
-        }
-        let broker = "127.0.0.1:5672";
+        journal::installer();
+        let broker = &testaide::adresse_broker();
         let mut b = Boutique {
             prefixe: format!("test.{}.", uuid::Uuid::new_v4().simple()),
             client: reqwest::Client::new(),
@@ -179,7 +189,7 @@ impl Boutique {
             smtp_from: "Boutique 321 <commandes@boutique321.ch>".into(),
             storefront_url: "http://localhost:8000".into(),
             tentatives_max: self.tentatives_mail,
-            delai_reessai: Duration::from_millis(200),
+            delai_reessai: DELAI_REESSAI_MAIL,
         };
         let app = mail_worker::Application::build(config)
             .await
@@ -200,6 +210,20 @@ impl Boutique {
         {
             s.arreter().await;
         }
+    }
+
+    /// Restarts produits with its statements allowed to run `delai` (its pool's
+    /// `statement_timeout`, 5 s by default): for a test that holds one of its row locks on
+    /// purpose, and must not see the waiting statement cancelled when a busy machine makes
+    /// the test slow.
+    pub async fn redemarrer_produits_avec_delai_sql(&mut self, delai: Duration) {
+        self.arreter_produits().await;
+        self.db_produits = format!(
+            "{}?options[statement_timeout]={}",
+            self.db_produits,
+            delai.as_millis()
+        );
+        self.demarrer_produits().await;
     }
 
     /// Asks produits to stop, without waiting: see [`Self::produits_arrete`].
@@ -322,7 +346,8 @@ impl Boutique {
         }
     }
 
-    /// Waits for `n` emails to `adresse`, then makes sure no extra one follows.
+    /// Waits for `n` emails to `adresse` (at least one), then for the mail pipeline to be at
+    /// rest, and checks that no extra one came.
     pub async fn emails_exactement(&self, adresse: &str, n: usize) -> Vec<Value> {
         let debut = Instant::now();
         loop {
@@ -342,7 +367,7 @@ impl Boutique {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        self.mail_notifier_au_repos(adresse).await;
         let recus = testaide::boite_mail::emails_pour(adresse).await;
         assert_eq!(recus.len(), n, "courriel en double pour {adresse}");
         recus
@@ -375,44 +400,141 @@ impl Boutique {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        self.mail_notifier_au_repos(&adresses[0]).await;
         let compte = compter(testaide::boite_mail::tous_les_emails().await);
         for a in adresses {
             assert_eq!(compte.get(a), Some(&1), "courriels pour {a}");
         }
     }
 
+    /// Waits until nothing can still make the mail worker send: commandes' outcome events are
+    /// all published, no copy waits for a retry, and a duplicate of `adresse`'s outcome event
+    /// (already emailed: the worker skips it), put in `mail_notifier` after everything else,
+    /// was concluded — the queue is FIFO, so every message before it was concluded too, and
+    /// an email it sent was accepted by the SMTP catcher (which stores before it answers).
+    pub async fn mail_notifier_au_repos(&self, adresse: &str) {
+        let db = self.db_commandes().await;
+        let debut = Instant::now();
+        loop {
+            let en_attente: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM outbox WHERE publie_le IS NULL
+                 AND routing_key IN ('commande.confirmee', 'commande.annulee')",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            if en_attente == 0 {
+                break;
+            }
+            assert!(
+                debut.elapsed() < DELAI,
+                "des issues de commande restent à publier"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let doublon: String = sqlx::query_scalar(
+            "SELECT charge FROM outbox
+             WHERE routing_key IN ('commande.confirmee', 'commande.annulee')
+               AND charge::jsonb ->> 'email' = $1
+             ORDER BY id LIMIT 1",
+        )
+        .bind(adresse)
+        .fetch_one(&db)
+        .await
+        .expect("un événement déjà envoyé à cette adresse");
+        let canal = self.canal().await;
+        let file = self.topologie().file(MAIL_NOTIFIER);
+        loop {
+            while self.en_attente_de_reessai(&canal, MAIL_NOTIFIER).await > 0 {
+                assert!(
+                    debut.elapsed() < DELAI,
+                    "des copies attendent toujours un nouvel essai"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let sentinelle = self.deposer(&canal, &file, doublon.as_bytes()).await;
+            self.attendre_conclusion(&file, &sentinelle).await;
+            if self.en_attente_de_reessai(&canal, MAIL_NOTIFIER).await == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Waits until the consumer of `file` has concluded (acked, dead-lettered or parked) the
+    /// message `message_id`: its batch is logged as concluded once every outcome was sent.
+    pub async fn attendre_conclusion(&self, file: &str, message_id: &str) {
+        journal::attendre(
+            &["lot conclu", &format!("file={file} "), message_id],
+            1,
+            DELAI,
+        )
+        .await;
+    }
+
+    /// Copies of `file`'s messages waiting for a retry, in all its wait queues.
+    pub async fn en_attente_de_reessai(&self, canal: &lapin::Channel, file: File) -> u32 {
+        let t = self.topologie();
+        let mut files = vec![t.attente(file)];
+        // The other consumers keep socle's default delays.
+        let options = if file == MAIL_NOTIFIER {
+            OptionsConsommateur {
+                tentatives_max: self.tentatives_mail,
+                delai_base: DELAI_REESSAI_MAIL,
+                ..Default::default()
+            }
+        } else {
+            OptionsConsommateur::default()
+        };
+        for p in options.paliers() {
+            files.push(socle::amqp::file_d_attente(&t, file, p));
+        }
+        let mut n = 0;
+        for f in files {
+            n += self.etat_file(canal, &f).await.0;
+        }
+        n
+    }
+
+    /// Waits until the `/ready` of the service at `base` says its broker link is `broker`
+    /// (`ok` or `indisponible`).
+    pub async fn attendre_broker(&self, base: &str, broker: &str) {
+        let debut = Instant::now();
+        loop {
+            let etat: Value = self
+                .client
+                .get(format!("{base}/ready"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if etat["broker"] == broker {
+                return;
+            }
+            assert!(debut.elapsed() < DELAI, "broker de {base} : {etat}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// A channel on the real broker, with this test's topology declared.
     pub async fn canal(&self) -> Canal {
-        let connexion = Connection::connect(&testaide::broker(), ConnectionProperties::default())
-            .await
-            .expect("connexion de test à RabbitMQ");
-        let canal = connexion.create_channel().await.unwrap();
-        canal
-            .confirm_select(lapin::options::ConfirmSelectOptions::default())
-            .await
-            .unwrap();
-        socle::amqp::declarer_topologie(&canal, &self.topologie())
-            .await
-            .unwrap();
-        Canal {
-            _connexion: connexion,
-            canal,
-        }
+        canal_sur(&self.topologie()).await
     }
 
     pub fn topologie(&self) -> contrats::noms::Topologie {
         contrats::noms::Topologie::new(self.prefixe.as_str())
     }
 
-    /// Publishes raw bytes on the `commandes` exchange (as a producer would).
-    pub async fn publier(&self, canal: &lapin::Channel, routing_key: &str, corps: &[u8]) {
-        envoyer(canal, &self.topologie().exchange(), routing_key, corps).await;
+    /// Publishes raw bytes on the `commandes` exchange (as a producer would); returns the
+    /// message id given to it (for [`Self::attendre_conclusion`]).
+    pub async fn publier(&self, canal: &lapin::Channel, routing_key: &str, corps: &[u8]) -> String {
+        envoyer(canal, &self.topologie().exchange(), routing_key, corps).await
     }
 
-    /// Publishes raw bytes straight into a queue (default exchange).
-    pub async fn deposer(&self, canal: &lapin::Channel, file: &str, corps: &[u8]) {
-        envoyer(canal, "", file, corps).await;
+    /// Publishes raw bytes straight into a queue (default exchange); returns its message id.
+    pub async fn deposer(&self, canal: &lapin::Channel, file: &str, corps: &[u8]) -> String {
+        envoyer(canal, "", file, corps).await
     }
 
     /// Waits for a message in `file` and takes it.
@@ -431,9 +553,12 @@ impl Boutique {
         }
     }
 
-    /// Messages ready in `file` right now.
-    pub async fn compter(&self, canal: &lapin::Channel, file: &str) -> u32 {
-        canal
+    /// `(ready, consumers)` of `file` right now. Ready only: messages delivered and not yet
+    /// acked are not counted, so « 0 ready » alone never says a queue was drained; with no
+    /// consumer left (its channel closed, which requeues what it had not acked before the
+    /// broker answers the close), it does.
+    pub async fn etat_file(&self, canal: &lapin::Channel, file: &str) -> (u32, u32) {
+        let q = canal
             .queue_declare(
                 file.into(),
                 QueueDeclareOptions {
@@ -443,8 +568,8 @@ impl Boutique {
                 FieldTable::default(),
             )
             .await
-            .unwrap()
-            .message_count()
+            .unwrap();
+        (q.message_count(), q.consumer_count())
     }
 
     pub async fn db_commandes(&self) -> sqlx::PgPool {
@@ -463,20 +588,62 @@ impl Boutique {
     pub async fn db_produits(&self) -> sqlx::PgPool {
         sqlx::PgPool::connect(&self.db_produits).await.unwrap()
     }
+
+    pub async fn db_mail(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.db_mail).await.unwrap()
+    }
 }
 
-/// A persistent publish, waiting for the broker's confirmation.
-async fn envoyer(canal: &lapin::Channel, exchange: &str, routing_key: &str, corps: &[u8]) {
+/// A channel of the test's own on the real broker (publisher confirms on), with
+/// `topologie` declared.
+pub async fn canal_sur(topologie: &contrats::noms::Topologie) -> Canal {
+    let connexion = Connection::connect(&testaide::broker(), ConnectionProperties::default())
+        .await
+        .expect("connexion de test à RabbitMQ");
+    let canal = connexion.create_channel().await.unwrap();
     canal
+        .confirm_select(lapin::options::ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    socle::amqp::declarer_topologie(&canal, topologie)
+        .await
+        .unwrap();
+    Canal {
+        _connexion: connexion,
+        canal,
+    }
+}
+
+/// A persistent, mandatory publish with a fresh message id, confirmed and routed to a queue;
+/// returns the id.
+async fn envoyer(
+    canal: &lapin::Channel,
+    exchange: &str,
+    routing_key: &str,
+    corps: &[u8],
+) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let confirmation = canal
         .basic_publish(
             exchange.into(),
             routing_key.into(),
-            BasicPublishOptions::default(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
             corps,
-            BasicProperties::default().with_delivery_mode(2),
+            BasicProperties::default()
+                .with_delivery_mode(2)
+                .with_message_id(id.as_str().into()),
         )
         .await
         .unwrap()
         .await
         .unwrap();
+    assert_eq!(
+        confirmation,
+        lapin::Confirmation::Ack(None),
+        "{routing_key} : publié et routé"
+    );
+    id
 }

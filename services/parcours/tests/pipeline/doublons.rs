@@ -1,8 +1,7 @@
-//! Redelivered and republished events change nothing twice.
+//! Redelivered and republished events change nothing twice. Each test waits until its
+//! duplicates were handled and acked (their batch logged as concluded) before it looks.
 
-use std::time::Duration;
-
-use contrats::noms::{cles, MAIL_NOTIFIER, STOCK_UPDATE};
+use contrats::noms::{cles, COMMANDES_STATUT, MAIL_NOTIFIER, STOCK_UPDATE};
 
 use crate::boutique::Boutique;
 
@@ -20,15 +19,15 @@ async fn la_meme_commande_nouvelle_publiee_deux_fois_ne_decremente_qu_une_fois()
 
     // The very same event (same id_evenement) arrives twice more.
     let canal = b.canal().await;
-    b.publier(&canal, cles::COMMANDE_NOUVELLE, nouvelle.as_bytes())
+    let premier = b
+        .publier(&canal, cles::COMMANDE_NOUVELLE, nouvelle.as_bytes())
         .await;
-    b.publier(&canal, cles::COMMANDE_NOUVELLE, nouvelle.as_bytes())
+    let second = b
+        .publier(&canal, cles::COMMANDE_NOUVELLE, nouvelle.as_bytes())
         .await;
     let file = b.topologie().file(STOCK_UPDATE);
-    while b.compter(&canal, &file).await > 0 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    b.attendre_conclusion(&file, &premier).await;
+    b.attendre_conclusion(&file, &second).await;
 
     assert_eq!(b.stock(p).await, 7);
     let traites: i64 = sqlx::query_scalar("SELECT count(*) FROM evenements_traites")
@@ -53,14 +52,15 @@ async fn la_meme_confirmation_publiee_deux_fois_n_envoie_qu_un_courriel() {
     let confirmee = b.charge_outbox_commandes(cles::COMMANDE_CONFIRMEE).await;
 
     let canal = b.canal().await;
-    b.publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())
+    let premier = b
+        .publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())
         .await;
-    b.publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())
+    let second = b
+        .publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())
         .await;
     let file = b.topologie().file(MAIL_NOTIFIER);
-    while b.compter(&canal, &file).await > 0 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    b.attendre_conclusion(&file, &premier).await;
+    b.attendre_conclusion(&file, &second).await;
 
     b.emails_exactement(&email, 1).await;
 }
@@ -84,10 +84,22 @@ async fn un_resultat_de_stock_en_retard_ne_change_pas_une_commande_terminee() {
         "timestamp": "2026-01-01T00:00:00Z"
     });
     let canal = b.canal().await;
-    b.publier(&canal, cles::STOCK_REFUSE, tardif.to_string().as_bytes())
+    let id = b
+        .publier(&canal, cles::STOCK_REFUSE, tardif.to_string().as_bytes())
         .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    b.attendre_conclusion(&b.topologie().file(COMMANDES_STATUT), &id)
+        .await;
 
+    // Its transaction is over: it changed nothing and wrote no cancellation to send.
     assert_eq!(b.commande(reference).await["statut"], "confirmee");
+    let annulations: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox
+         WHERE routing_key = 'commande.annulee' AND charge::jsonb ->> 'reference' = $1",
+    )
+    .bind(reference)
+    .fetch_one(&b.db_commandes().await)
+    .await
+    .unwrap();
+    assert_eq!(annulations, 0);
     b.emails_exactement(&email, 1).await;
 }

@@ -5,4 +5,6 @@ mod concurrence;
 mod doublons;
 mod pannes;
 mod poison;
+mod relais;
+mod retention;
 mod saga;

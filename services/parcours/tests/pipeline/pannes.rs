@@ -1,8 +1,11 @@
-//! Outages: broker unreachable, consumers crashing mid-stream, SMTP down.
+//! Outages: broker unreachable, consumers crashing mid-stream, SMTP down, a stop in the
+//! middle of a batch. Each waits for a positive marker (a readiness probe, a log line, an
+//! email, a queue left without consumer) before it looks at what did not happen.
 
 use std::time::Duration;
 
 use contrats::noms::{MAIL_NOTIFIER, STOCK_UPDATE};
+use testaide::journal;
 
 use crate::boutique::{Boutique, DELAI};
 
@@ -11,6 +14,8 @@ async fn des_commandes_acceptees_pendant_une_panne_du_broker_sont_publiees_a_son
     let b = Boutique::demarrer().await;
     let p = b.creer_produit("Lampe", "10.00", 20).await;
     b.broker_commandes.couper();
+    // commandes itself says it lost the broker: from now on nothing can be published.
+    b.attendre_broker(&b.commandes_url, "indisponible").await;
 
     let adresses: Vec<String> = (0..5).map(|i| b.adresse(&format!("panne{i}"))).collect();
     let mut references = Vec::new();
@@ -18,7 +23,6 @@ async fn des_commandes_acceptees_pendant_une_panne_du_broker_sont_publiees_a_son
         let c = b.commander(a, &[(p, 1)]).await;
         references.push(c["reference"].as_str().unwrap().to_owned());
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
     let en_attente: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE publie_le IS NULL")
         .fetch_one(&b.db_commandes().await)
         .await
@@ -89,8 +93,18 @@ async fn un_serveur_smtp_en_panne_retarde_le_courriel_sans_le_perdre() {
         b.statut_final(c["reference"].as_str().unwrap()).await,
         "confirmee"
     );
-    // A few failed tries (200 ms, 400 ms…) go through the retry queue meanwhile.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Two failed tries, each parked for a retry (200 ms, then 400 ms), are the marker.
+    let file = b.topologie().file(MAIL_NOTIFIER);
+    journal::attendre(
+        &[
+            "nouvel essai plus tard",
+            &format!("file={file} "),
+            "tentative=2",
+        ],
+        1,
+        DELAI,
+    )
+    .await;
     assert!(testaide::boite_mail::emails_pour(&email).await.is_empty());
 
     b.smtp.retablir();
@@ -111,7 +125,13 @@ async fn un_courriel_qui_echoue_trop_souvent_finit_dans_la_file_des_lettres_mort
 
     let evenement: serde_json::Value = serde_json::from_slice(&mort).unwrap();
     assert_eq!(evenement["email"], email);
+
+    // Once SMTP is back, the worker sends again (a later order's email arrives) and has
+    // nothing left that could still send the dead-lettered one.
     b.smtp.retablir();
+    let apres = b.adresse("apres");
+    b.commander(&apres, &[(p, 1)]).await;
+    b.emails_exactement(&apres, 1).await;
     assert!(testaide::boite_mail::emails_pour(&email).await.is_empty());
 }
 
@@ -120,6 +140,7 @@ async fn un_arret_demande_pendant_une_reservation_la_termine_et_l_acquitte_avant
     // Arrange: the product's row is locked by the test, so produits' reservation of the next
     // order blocks inside its transaction: a message in flight.
     let mut b = Boutique::demarrer().await;
+    b.redemarrer_produits_avec_delai_sql(DELAI).await;
     let p = b.creer_produit("Horloge", "80.00", 5).await;
     let db = b.db_produits().await;
     let mut verrou = db.begin().await.unwrap();
@@ -149,9 +170,19 @@ async fn un_arret_demande_pendant_une_reservation_la_termine_et_l_acquitte_avant
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // Act: stop produits while its batch waits, then let the batch go on.
+    // Act: stop produits while its batch waits; its consumer says it saw the stop and lets
+    // the batch finish first. Then let the batch go on.
+    let stock_update = b.topologie().file(STOCK_UPDATE);
     b.demander_arret_produits();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    journal::attendre(
+        &[
+            "arrêt demandé pendant un lot",
+            &format!("file={stock_update} "),
+        ],
+        1,
+        DELAI,
+    )
+    .await;
     let arrete_pendant_le_lot = b.produits_arrete();
     verrou.rollback().await.unwrap();
     b.arreter_produits().await;
@@ -167,11 +198,19 @@ async fn un_arret_demande_pendant_une_reservation_la_termine_et_l_acquitte_avant
         .await
         .unwrap();
     assert_eq!(stock, 3, "la réservation en cours a été validée");
+    let id_evenement: uuid::Uuid = sqlx::query_scalar(
+        "SELECT id_evenement FROM outbox WHERE routing_key = 'commande.nouvelle'",
+    )
+    .fetch_one(&b.db_commandes().await)
+    .await
+    .unwrap();
+    b.attendre_conclusion(&stock_update, &id_evenement.to_string())
+        .await;
+    // produits' channel is closed (no consumer left), so an unacked message would be ready.
     let canal = b.canal().await;
-    let stock_update = b.topologie().file(STOCK_UPDATE);
     assert_eq!(
-        b.compter(&canal, &stock_update).await,
-        0,
+        b.etat_file(&canal, &stock_update).await,
+        (0, 0),
         "le message traité a été acquitté, pas rendu à la file"
     );
 

@@ -2,7 +2,8 @@
 //!
 //! Services must start and answer `/health` while the broker is down (an order accepted then
 //! is published later), so the connection is made and remade by a task with backoff, and
-//! callers read its current state instead of owning it.
+//! callers read its current state instead of owning it. Closing it on stop waits at most
+//! two seconds for the broker's answer.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,7 +94,10 @@ async fn boucle_de_connexion(
                     tokio::select! {
                         () = fin_des_utilisateurs(&arret, &utilisateurs) => {
                             etat.send_replace(None);
-                            let _ = connexion.close(200, "arret".into()).await;
+                            // Bounded: a broker that stopped answering must not keep this
+                            // task (and the process's exit) waiting.
+                            let fermeture = connexion.close(200, "arret".into());
+                            let _ = tokio::time::timeout(Duration::from_secs(2), fermeture).await;
                             return;
                         }
                         evt = evenements.next() => match evt {

@@ -3,10 +3,24 @@
 //! Prefetch is explicit and bounds the messages worked on at once. Each message is acked
 //! exactly once, after its handler has committed its work. A handler says what happened:
 //! done (ack), poison (reject without requeue: the broker dead-letters it to `<queue>.dlq` at
-//! once), or retry later (a copy goes to `<queue>.retry` with a growing per-message TTL and an
-//! attempt counter, then the original is acked; past the limit it is dead-lettered instead).
+//! once), or retry later: a copy, its attempt counter (header `x-tentatives`) increased,
+//! goes to the wait queue of its delay (`<queue>.retry.<ms>`, one queue per delay with a
+//! queue-level TTL, see [`super::topologie`]), then the original is acked; past
+//! `tentatives_max` it is dead-lettered instead. The delay doubles from `delai_base` up to
+//! `delai_max`.
+//!
+//! Copies are published `mandatory` with publisher confirms, and the wait for their
+//! confirmations is bounded ([`ATTENTE_CONFIRMATIONS`]). A copy the broker did not take
+//! (returned because its wait queue is missing, refused, or not confirmed in time) is not a
+//! reason to loop: it goes back to the end of the work queue at once with its attempt counted
+//! (so a broken retry path ends in the dead-letter queue after `tentatives_max` tries rather
+//! than never), and only if that fails too is the original requeued. Nothing in this path
+//! sleeps: the other messages of the batch are acked first, and the next batch is not held.
+//!
 //! The loop survives broker restarts and stops gracefully: on cancellation it cancels the
-//! consumer, lets in-flight messages finish, then returns.
+//! consumer, lets the batch in flight finish and conclude (it logs that it does), then returns.
+//! Each concluded batch is logged at debug level (`lot conclu`, with the queue and the message
+//! ids): a test waits for that line to know a message was acked.
 //!
 //! [`consommer_par_lots`] gives the handler every message already delivered (at most the
 //! prefetch), one batch after the other, so that it can do their work in one database
@@ -25,13 +39,23 @@ use lapin::options::{
     BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, ShortString};
-use lapin::Channel;
+use lapin::Confirmation;
+use lapin::{BasicProperties, Channel};
 use tokio_util::sync::CancellationToken;
 
+use super::topologie::{declarer_attentes, file_d_attente};
 use super::{declarer_topologie, Broker};
 
 /// Header counting how many times a message was tried.
-const ENTETE_TENTATIVES: &str = "x-tentatives";
+pub const ENTETE_TENTATIVES: &str = "x-tentatives";
+
+/// Longest wait for the broker to confirm a batch's retry copies: a broker that blocks
+/// publishers (memory or disk alarm) must not hold the batch, and the stop, forever.
+pub const ATTENTE_CONFIRMATIONS: Duration = Duration::from_secs(10);
+
+/// Longest wait for the broker's answer when stopping (cancel, close): a stop is prompt even
+/// when the broker no longer answers.
+const ATTENTE_ARRET: Duration = Duration::from_secs(2);
 
 /// What a handler made of a message.
 #[derive(Debug)]
@@ -73,6 +97,23 @@ impl Default for OptionsConsommateur {
             delai_base: Duration::from_secs(1),
             delai_max: Duration::from_secs(60),
         }
+    }
+}
+
+impl OptionsConsommateur {
+    /// How long a message waits after its `tentatives`-th failed try (counted from 1).
+    pub fn delai(&self, tentatives: u32) -> Duration {
+        self.delai_base
+            .saturating_mul(2u32.saturating_pow(tentatives.saturating_sub(1)))
+            .min(self.delai_max)
+    }
+
+    /// Every delay a retry can wait, shortest first: one wait queue each. A message is
+    /// retried after its 1st … (`tentatives_max` − 1)th failure.
+    pub fn paliers(&self) -> Vec<Duration> {
+        let mut paliers: Vec<Duration> = (1..self.tentatives_max).map(|n| self.delai(n)).collect();
+        paliers.dedup();
+        paliers
     }
 }
 
@@ -133,6 +174,7 @@ where
 {
     let canal = connexion.create_channel().await?;
     declarer_topologie(&canal, topologie).await?;
+    declarer_attentes(&canal, topologie, file, &options.paliers()).await?;
     canal
         .basic_qos(options.prefetch, BasicQosOptions::default())
         .await?;
@@ -156,7 +198,8 @@ where
     let resultat = loop {
         tokio::select! {
             () = arret.cancelled() => {
-                let _ = canal.basic_cancel(etiquette.clone(), BasicCancelOptions::default()).await;
+                let annulation = canal.basic_cancel(etiquette.clone(), BasicCancelOptions::default());
+                let _ = tokio::time::timeout(ATTENTE_ARRET, annulation).await;
                 break Ok(());
             }
             livraison = flux.next() => match livraison {
@@ -174,18 +217,19 @@ where
                             Some(None) | None => break,
                         }
                     }
-                    let issues = gestionnaire(lot.iter().map(message).collect()).await;
-                    if issues.len() != lot.len() {
-                        tracing::error!(file = file.nom, "lot : une issue par message attendue");
-                    }
-                    let mut issues = issues.into_iter();
-                    for livraison in lot {
-                        // A missing outcome is retried rather than guessed.
-                        let issue = issues.next().unwrap_or_else(|| {
-                            Issue::Reessayer("aucune issue rendue pour ce message".into())
-                        });
-                        conclure(livraison, issue, &canal, topologie, file, options).await;
-                    }
+                    let travail = gestionnaire(lot.iter().map(message).collect());
+                    tokio::pin!(travail);
+                    let issues = tokio::select! {
+                        biased;
+                        issues = &mut travail => issues,
+                        () = arret.cancelled() => {
+                            // Said out loud: the stop waits for this batch (a test waits for
+                            // this line before checking that the service is still running).
+                            tracing::info!(file = %nom, messages = lot.len(), "arrêt demandé pendant un lot : il se termine et s'acquitte d'abord");
+                            travail.await
+                        }
+                    };
+                    conclure_lot(lot, issues, &canal, topologie, file, options).await;
                     if let Some(e) = rompu {
                         break Err(e.into());
                     }
@@ -196,7 +240,7 @@ where
         }
     };
     if resultat.is_ok() {
-        let _ = canal.close(200, "arret".into()).await;
+        let _ = tokio::time::timeout(ATTENTE_ARRET, canal.close(200, "arret".into())).await;
         tracing::info!(file = %nom, "consommation arrêtée");
     }
     resultat
@@ -205,63 +249,245 @@ where
 fn message(livraison: &Delivery) -> Message {
     Message {
         routing_key: livraison.routing_key.as_str().to_owned(),
-        message_id: livraison
-            .properties
-            .message_id()
-            .as_ref()
-            .map(|m| m.as_str().to_owned()),
+        message_id: identifiant(&livraison.properties),
         corps: livraison.data.clone(),
         tentatives: tentatives(livraison),
     }
 }
 
-/// Acts on a message's outcome: ack, dead-letter, or park for a retry.
-async fn conclure(
-    livraison: Delivery,
-    issue: Issue,
+fn identifiant(proprietes: &BasicProperties) -> Option<String> {
+    proprietes
+        .message_id()
+        .as_ref()
+        .map(|m| m.as_str().to_owned())
+}
+
+/// Acts on a batch's outcomes: acks and dead-letters first, then parks the retries (the
+/// only part that waits on the broker), then logs the batch as concluded.
+async fn conclure_lot(
+    lot: Vec<Delivery>,
+    issues: Vec<Issue>,
     canal: &Channel,
     topologie: &Topologie,
     file: File,
     options: &OptionsConsommateur,
 ) {
-    let tentatives = tentatives(&livraison);
-    let resultat = match issue {
-        Issue::Traite => livraison.acker.ack(BasicAckOptions::default()).await,
-        Issue::Poison(raison) => {
-            tracing::error!(file = file.nom, %raison, "message empoisonné : file des lettres mortes");
-            livraison.acker.nack(sans_remise()).await
+    let nom = topologie.file(file);
+    if issues.len() != lot.len() {
+        tracing::error!(file = %nom, "lot : une issue par message attendue");
+    }
+    let ids: Vec<String> = lot
+        .iter()
+        .map(|l| identifiant(&l.properties).unwrap_or_else(|| "-".into()))
+        .collect();
+    let mut issues = issues.into_iter();
+    let mut a_reporter = Vec::new();
+    for livraison in lot {
+        // A missing outcome is retried rather than guessed.
+        let issue = issues
+            .next()
+            .unwrap_or_else(|| Issue::Reessayer("aucune issue rendue pour ce message".into()));
+        let tentatives = tentatives(&livraison);
+        let resultat = match issue {
+            Issue::Traite => livraison.acker.ack(BasicAckOptions::default()).await,
+            Issue::Poison(raison) => {
+                tracing::error!(file = %nom, %raison, "message empoisonné : file des lettres mortes");
+                livraison.acker.nack(sans_remise()).await
+            }
+            Issue::Reessayer(raison) if tentatives + 1 >= options.tentatives_max => {
+                tracing::error!(file = %nom, %raison, tentatives = tentatives + 1, "échecs répétés : file des lettres mortes");
+                livraison.acker.nack(sans_remise()).await
+            }
+            Issue::Reessayer(raison) => {
+                let delai = options.delai(tentatives + 1);
+                tracing::warn!(file = %nom, %raison, tentative = tentatives + 1, ?delai, "nouvel essai plus tard");
+                a_reporter.push((livraison, tentatives + 1));
+                continue;
+            }
+        };
+        if let Err(e) = resultat {
+            // The channel is gone: the broker will redeliver the message to the next consumer.
+            tracing::warn!(file = %nom, erreur = %e, "acquittement impossible");
         }
-        Issue::Reessayer(raison) if tentatives + 1 >= options.tentatives_max => {
-            tracing::error!(file = file.nom, %raison, tentatives = tentatives + 1, "échecs répétés : file des lettres mortes");
-            livraison.acker.nack(sans_remise()).await
+    }
+    if !a_reporter.is_empty() {
+        reporter(&a_reporter, canal, topologie, file, options).await;
+    }
+    tracing::debug!(file = %nom, messages = %ids.join(","), "lot conclu");
+}
+
+/// A copy to publish on the default exchange, straight into queue `file`.
+struct Copie<'a> {
+    livraison: &'a Delivery,
+    file: String,
+    tentatives: u32,
+}
+
+/// Parks copies in their wait queues, then acks the originals; see the module's doc for what
+/// happens to a copy the broker did not take.
+async fn reporter(
+    a_reporter: &[(Delivery, u32)],
+    canal: &Channel,
+    topologie: &Topologie,
+    file: File,
+    options: &OptionsConsommateur,
+) {
+    let nom = topologie.file(file);
+    let copies: Vec<Copie> = a_reporter
+        .iter()
+        .map(|(livraison, tentatives)| Copie {
+            livraison,
+            file: file_d_attente(topologie, file, options.delai(*tentatives)),
+            tentatives: *tentatives,
+        })
+        .collect();
+    let resultats = publier_copies(canal, &copies).await;
+    let mut en_fin_de_file = Vec::new();
+    for (copie, resultat) in copies.into_iter().zip(resultats) {
+        match resultat {
+            Ok(()) => acquitter(copie.livraison, &nom).await,
+            Err(raison) => {
+                tracing::error!(file = %nom, attente = %copie.file, %raison, tentative = copie.tentatives, "report impossible : le message repart en fin de file, sa tentative comptée");
+                en_fin_de_file.push(Copie {
+                    file: nom.clone(),
+                    ..copie
+                });
+            }
         }
-        Issue::Reessayer(raison) => {
-            let delai = options
-                .delai_base
-                .saturating_mul(2u32.saturating_pow(tentatives))
-                .min(options.delai_max);
-            tracing::warn!(file = file.nom, %raison, tentative = tentatives + 1, ?delai, "nouvel essai plus tard");
-            match reporter(&livraison, canal, topologie, file, tentatives + 1, delai).await {
-                Ok(()) => livraison.acker.ack(BasicAckOptions::default()).await,
-                // Could not park it: give it back to the queue rather than lose it.
-                Err(e) => {
-                    tracing::warn!(erreur = %e, "report impossible, remise en file");
-                    tokio::time::sleep(delai.min(Duration::from_secs(1))).await;
-                    livraison
-                        .acker
-                        .nack(BasicNackOptions {
-                            requeue: true,
-                            ..Default::default()
-                        })
-                        .await
+    }
+    if en_fin_de_file.is_empty() {
+        return;
+    }
+    let resultats = publier_copies(canal, &en_fin_de_file).await;
+    for (copie, resultat) in en_fin_de_file.into_iter().zip(resultats) {
+        match resultat {
+            Ok(()) => acquitter(copie.livraison, &nom).await,
+            Err(raison) => {
+                tracing::error!(file = %nom, %raison, "report et remise en fin de file impossibles : message rendu à la file");
+                let remise = BasicNackOptions {
+                    requeue: true,
+                    ..Default::default()
+                };
+                if let Err(e) = copie.livraison.acker.nack(remise).await {
+                    tracing::warn!(file = %nom, erreur = %e, "acquittement impossible");
                 }
             }
         }
-    };
-    if let Err(e) = resultat {
-        // The channel is gone: the broker will redeliver the message to the next consumer.
-        tracing::warn!(file = file.nom, erreur = %e, "acquittement impossible");
     }
+}
+
+async fn acquitter(livraison: &Delivery, file: &str) {
+    if let Err(e) = livraison.acker.ack(BasicAckOptions::default()).await {
+        tracing::warn!(%file, erreur = %e, "acquittement impossible");
+    }
+}
+
+/// Publishes `copies` (mandatory, persistent), then waits for their confirmations, at most
+/// [`ATTENTE_CONFIRMATIONS`] in all; one result per copy.
+async fn publier_copies(canal: &Channel, copies: &[Copie<'_>]) -> Vec<Result<(), String>> {
+    let envoi = async {
+        let mut attentes = Vec::with_capacity(copies.len());
+        for c in copies {
+            let attente = canal
+                .basic_publish(
+                    "".into(),
+                    c.file.as_str().into(),
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..Default::default()
+                    },
+                    &c.livraison.data,
+                    proprietes_de_copie(&c.livraison.properties, c.tentatives),
+                )
+                .await;
+            attentes.push(attente);
+        }
+        let mut resultats = Vec::with_capacity(copies.len());
+        let mut retours = Vec::new();
+        for attente in attentes {
+            resultats.push(match attente {
+                Err(e) => Err(format!("publication : {e}")),
+                Ok(confirmation) => match confirmation.await {
+                    Err(e) => Err(format!("confirmation : {e}")),
+                    Ok(Confirmation::Ack(retour)) => {
+                        retours.extend(retour);
+                        Ok(())
+                    }
+                    Ok(Confirmation::Nack(retour)) => {
+                        retours.extend(retour);
+                        Err("refusée par le broker".into())
+                    }
+                    Ok(Confirmation::NotRequested) => Ok(()),
+                },
+            });
+        }
+        // lapin hands a returned message to the next confirmation it resolves, which is not
+        // always its own (one `multiple` ack resolves several): match each to a copy by
+        // queue and message id; one that matches nothing fails them all (a duplicate later
+        // beats a message lost).
+        for retour in retours {
+            let file = retour.delivery.routing_key.as_str();
+            let id = identifiant(&retour.delivery.properties);
+            tracing::error!(exchange = "(défaut)", routing_key = %file, code = retour.reply_code, raison = %retour.reply_text, "copie retournée par le broker : aucune file de ce nom");
+            let trouve = copies.iter().zip(resultats.iter_mut()).find(|(c, r)| {
+                r.is_ok() && c.file == file && identifiant(&c.livraison.properties) == id
+            });
+            match trouve {
+                Some((_, r)) => {
+                    *r = Err(format!("retournée par le broker ({})", retour.reply_text))
+                }
+                None => resultats
+                    .iter_mut()
+                    .for_each(|r| *r = Err("retour non attribuable".into())),
+            }
+        }
+        resultats
+    };
+    match tokio::time::timeout(ATTENTE_CONFIRMATIONS, envoi).await {
+        Ok(resultats) => resultats,
+        Err(_) => copies
+            .iter()
+            .map(|_| Err("pas de confirmation du broker à temps".into()))
+            .collect(),
+    }
+}
+
+/// The original's properties with the attempt counter set, persistent, and without any
+/// per-message TTL (the wait queue's TTL decides).
+fn proprietes_de_copie(origine: &BasicProperties, tentatives: u32) -> BasicProperties {
+    let mut entetes = origine.headers().clone().unwrap_or_default();
+    entetes.insert(
+        ShortString::from(ENTETE_TENTATIVES),
+        AMQPValue::LongUInt(tentatives),
+    );
+    let mut p = BasicProperties::default()
+        .with_headers(entetes)
+        .with_delivery_mode(2);
+    if let Some(v) = origine.content_type() {
+        p = p.with_content_type(v.clone());
+    }
+    if let Some(v) = origine.content_encoding() {
+        p = p.with_content_encoding(v.clone());
+    }
+    if let Some(v) = origine.message_id() {
+        p = p.with_message_id(v.clone());
+    }
+    if let Some(v) = origine.correlation_id() {
+        p = p.with_correlation_id(v.clone());
+    }
+    if let Some(v) = origine.timestamp() {
+        p = p.with_timestamp(*v);
+    }
+    if let Some(v) = origine.kind() {
+        p = p.with_type(v.clone());
+    }
+    if let Some(v) = origine.app_id() {
+        p = p.with_app_id(v.clone());
+    }
+    if let Some(v) = origine.priority() {
+        p = p.with_priority(*v);
+    }
+    p
 }
 
 fn sans_remise() -> BasicNackOptions {
@@ -286,36 +512,33 @@ fn tentatives(livraison: &Delivery) -> u32 {
         .unwrap_or(0)
 }
 
-/// Parks a copy in the retry queue; it comes back to the queue when its TTL runs out.
-async fn reporter(
-    livraison: &Delivery,
-    canal: &Channel,
-    topologie: &Topologie,
-    file: File,
-    tentatives: u32,
-    delai: Duration,
-) -> anyhow::Result<()> {
-    let mut entetes = livraison.properties.headers().clone().unwrap_or_default();
-    entetes.insert(
-        ShortString::from(ENTETE_TENTATIVES),
-        AMQPValue::LongUInt(tentatives),
-    );
-    let proprietes = livraison
-        .properties
-        .clone()
-        .with_headers(entetes)
-        .with_expiration(delai.as_millis().to_string().into())
-        .with_delivery_mode(2);
-    let confirmation = canal
-        .basic_publish(
-            "".into(),
-            topologie.attente(file).into(),
-            BasicPublishOptions::default(),
-            &livraison.data,
-            proprietes,
-        )
-        .await?
-        .await?;
-    anyhow::ensure!(confirmation.is_ack(), "le broker a refusé le report");
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn les_delais_doublent_jusqu_au_plafond_un_palier_par_delai() {
+        let o = OptionsConsommateur {
+            prefetch: 1,
+            tentatives_max: 10,
+            delai_base: Duration::from_millis(500),
+            delai_max: Duration::from_secs(20),
+        };
+        assert_eq!(o.delai(1), Duration::from_millis(500));
+        assert_eq!(o.delai(3), Duration::from_secs(2));
+        let ms: Vec<u128> = o.paliers().iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, [500, 1000, 2000, 4000, 8000, 16000, 20000]);
+    }
+
+    #[test]
+    fn sans_nouvel_essai_il_n_y_a_pas_de_palier() {
+        let o = OptionsConsommateur {
+            tentatives_max: 1,
+            ..Default::default()
+        };
+        assert!(o.paliers().is_empty());
+        let defaut = OptionsConsommateur::default().paliers();
+        let s: Vec<u64> = defaut.iter().map(Duration::as_secs).collect();
+        assert_eq!(s, [1, 2, 4, 8]);
+    }
 }

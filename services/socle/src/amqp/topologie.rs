@@ -1,8 +1,17 @@
 //! Declaring the shop's exchanges and queues. Every service declares all of it at start-up
 //! (declarations are idempotent), so no message is lost for lack of a queue whichever
 //! service starts first.
+//!
+//! Retries wait in one queue per delay ([`declarer_attentes`], `<queue>.retry.<ms>`), each
+//! with a queue-level TTL: RabbitMQ only expires the message at the head of a queue, so in
+//! one queue of per-message TTLs a 60 s copy held back every 1 s copy behind it. The levels
+//! depend on the consumer's retry settings, so each consumer declares its own before it
+//! consumes. The former single `<queue>.retry` (per-message TTLs) is still declared, so that
+//! copies parked there before the change come back.
 
-use contrats::noms::{Topologie, FILES};
+use std::time::Duration;
+
+use contrats::noms::{File, Topologie, FILES};
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, ExchangeKind};
@@ -81,6 +90,7 @@ pub async fn declarer_topologie(canal: &Channel, t: &Topologie) -> lapin::Result
             )
             .await?;
         // Expired messages leave through the default exchange, straight back to the queue.
+        // No longer published to (see the module's doc), kept for what still waits there.
         canal
             .queue_declare(
                 t.attente(*f).into(),
@@ -90,6 +100,41 @@ pub async fn declarer_topologie(canal: &Channel, t: &Topologie) -> lapin::Result
                     ("x-dead-letter-routing-key", t.file(*f)),
                 ]),
             )
+            .await?;
+    }
+    Ok(())
+}
+
+/// The queue where copies of `f`'s messages wait `delai` before going back to `f`.
+pub fn file_d_attente(t: &Topologie, f: File, delai: Duration) -> String {
+    format!("{}.{}", t.attente(f), delai.as_millis())
+}
+
+/// One wait queue per delay in `paliers` for `f`: queue-level TTL, expired messages go back
+/// to `f` through the default exchange. Idempotent: the name carries the TTL, so two
+/// consumers of `f` with other delays never declare one name with different arguments.
+pub async fn declarer_attentes(
+    canal: &Channel,
+    t: &Topologie,
+    f: File,
+    paliers: &[Duration],
+) -> lapin::Result<()> {
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    for delai in paliers {
+        let mut args = arguments(&[
+            ("x-dead-letter-exchange", String::new()),
+            ("x-dead-letter-routing-key", t.file(f)),
+        ]);
+        let ms = i64::try_from(delai.as_millis()).unwrap_or(i64::MAX);
+        args.insert(
+            ShortString::from("x-message-ttl"),
+            AMQPValue::LongLongInt(ms),
+        );
+        canal
+            .queue_declare(file_d_attente(t, f, *delai).into(), durable, args)
             .await?;
     }
     Ok(())

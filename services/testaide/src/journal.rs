@@ -1,0 +1,102 @@
+//! The logs of the services a test runs in-process, kept in memory so that the test can wait
+//! for a line: a positive marker (« this message was acked », « the relay gave up ») rather
+//! than a sleep followed by « nothing happened ».
+//!
+//! [`installer`] sets the process's tracing subscriber once: every event at `info` and above,
+//! and socle's at `debug` (its consumer logs each concluded batch there), is kept as one line
+//! `LEVEL target: message field=value …`. With `TEST_LOG` set, the same events are also
+//! printed (`RUST_LOG` filters them, `info,sqlx=warn` by default). Tests of one binary run
+//! side by side and share this log: wait for lines carrying names of your own (a broker
+//! prefix, a message id).
+
+use std::fmt::Write;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+static LIGNES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static INSTALLE: OnceLock<()> = OnceLock::new();
+
+/// Installs the capturing subscriber (once per process; later calls do nothing).
+pub fn installer() {
+    INSTALLE.get_or_init(|| {
+        let capture = Capture.with_filter(EnvFilter::new("info,socle=debug,sqlx=warn"));
+        let affichage = std::env::var("TEST_LOG").is_ok().then(|| {
+            let filtre = EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+            tracing_subscriber::fmt::layer()
+                .with_test_writer()
+                .with_filter(filtre)
+        });
+        // Someone else's subscriber already installed: their logs are not ours to read.
+        let _ = tracing_subscriber::registry()
+            .with(capture)
+            .with(affichage)
+            .try_init();
+    });
+}
+
+/// Every line kept so far that contains each of `motifs`.
+pub fn lignes(motifs: &[&str]) -> Vec<String> {
+    LIGNES
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| motifs.iter().all(|m| l.contains(m)))
+        .cloned()
+        .collect()
+}
+
+/// Waits until at least `n` lines contain each of `motifs`; returns them. Panics after
+/// `delai`, printing what was looked for.
+pub async fn attendre(motifs: &[&str], n: usize, delai: Duration) -> Vec<String> {
+    assert!(
+        INSTALLE.get().is_some(),
+        "journal::installer() d'abord : sans lui, aucune ligne n'est gardée"
+    );
+    let debut = Instant::now();
+    loop {
+        let trouvees = lignes(motifs);
+        if trouvees.len() >= n {
+            return trouvees;
+        }
+        assert!(
+            debut.elapsed() < delai,
+            "{} ligne(s) du journal sur {n} contiennent {motifs:?}",
+            trouvees.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+struct Capture;
+
+impl<S: Subscriber> Layer<S> for Capture {
+    fn on_event(&self, evenement: &Event<'_>, _: Context<'_, S>) {
+        let meta = evenement.metadata();
+        let mut ligne = Ligne(format!("{} {}:", meta.level(), meta.target()));
+        evenement.record(&mut ligne);
+        LIGNES.lock().unwrap().push(ligne.0);
+    }
+}
+
+struct Ligne(String);
+
+impl Visit for Ligne {
+    fn record_debug(&mut self, champ: &Field, valeur: &dyn std::fmt::Debug) {
+        if champ.name() == "message" {
+            let _ = write!(self.0, " {valeur:?}");
+        } else {
+            let _ = write!(self.0, " {}={valeur:?}", champ.name());
+        }
+    }
+
+    fn record_str(&mut self, champ: &Field, valeur: &str) {
+        let _ = write!(self.0, " {}={valeur}", champ.name());
+    }
+}
