@@ -9,11 +9,13 @@
 //! - [`proxy`]: a TCP proxy a test can cut (a network failure) or freeze (a broker that
 //!   stops answering while the connection stays open).
 //! - [`journal`]: the logs of the services under test, kept so that a test can wait for a line.
+//! - [`files`]: a queue's ready messages and consumers; taking a message out.
 //! - [`boite_mail`]: the SMTP catcher (maildev) tests send to and read from.
 //! - [`creer_produit`]: a product created through the real produits API.
 //! - [`config_service`]: the common settings of a service under test.
 
 pub mod boite_mail;
+pub mod files;
 pub mod journal;
 pub mod proxy;
 

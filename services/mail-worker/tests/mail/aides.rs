@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 use contrats::evenements::{CommandeTerminee, LigneEvenement, StatutFinal};
 use contrats::noms::{cles, Topologie, MAIL_NOTIFIER};
 use lapin::message::BasicGetMessage;
-use lapin::options::QueueDeclareOptions;
-use lapin::options::{BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
-use lapin::types::FieldTable;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{Connection, ConnectionProperties};
 use rust_decimal::Decimal;
 use tokio::task::JoinHandle;
@@ -174,19 +172,7 @@ impl Canal {
 
     /// Messages ready in `file`, and consumers on it.
     pub async fn etat(&self, file: &str) -> (u32, u32) {
-        let q = self
-            .canal
-            .queue_declare(
-                file.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
-        (q.message_count(), q.consumer_count())
+        testaide::files::etat(&self.canal, file).await
     }
 
     pub fn file(&self) -> String {
@@ -200,13 +186,7 @@ impl Canal {
     /// Waits for a message in `file` and takes it (acked on the way); fails once `limite`
     /// has passed.
     pub async fn prendre(&self, file: &str, limite: Duration) -> BasicGetMessage {
-        attendre_au_plus(limite, &format!("un message dans {file}"), || async {
-            self.canal
-                .basic_get(file.into(), BasicGetOptions { no_ack: true })
-                .await
-                .unwrap()
-        })
-        .await
+        testaide::files::prendre(&self.canal, file, limite).await
     }
 }
 

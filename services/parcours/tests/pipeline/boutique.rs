@@ -12,8 +12,7 @@
 use std::time::{Duration, Instant};
 
 use contrats::noms::{File, MAIL_NOTIFIER};
-use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use lapin::options::BasicPublishOptions;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use serde_json::{json, Value};
 use socle::amqp::OptionsConsommateur;
@@ -539,37 +538,15 @@ impl Boutique {
 
     /// Waits for a message in `file` and takes it.
     pub async fn prendre(&self, canal: &lapin::Channel, file: &str) -> Vec<u8> {
-        let debut = Instant::now();
-        loop {
-            if let Some(m) = canal
-                .basic_get(file.into(), BasicGetOptions { no_ack: true })
-                .await
-                .unwrap()
-            {
-                return m.delivery.data.clone();
-            }
-            assert!(debut.elapsed() < DELAI, "rien dans {file}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        testaide::files::prendre(canal, file, DELAI)
+            .await
+            .delivery
+            .data
     }
 
-    /// `(ready, consumers)` of `file` right now. Ready only: messages delivered and not yet
-    /// acked are not counted, so « 0 ready » alone never says a queue was drained; with no
-    /// consumer left (its channel closed, which requeues what it had not acked before the
-    /// broker answers the close), it does.
+    /// `(ready, consumers)` of `file` right now (see [`testaide::files::etat`]).
     pub async fn etat_file(&self, canal: &lapin::Channel, file: &str) -> (u32, u32) {
-        let q = canal
-            .queue_declare(
-                file.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
-        (q.message_count(), q.consumer_count())
+        testaide::files::etat(canal, file).await
     }
 
     pub async fn db_commandes(&self) -> sqlx::PgPool {

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use contrats::noms::Topologie;
-use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use socle::messagerie::Messagerie;
 use socle::outbox::OptionsRelais;
@@ -144,18 +144,10 @@ async fn lier_une_file(canal: &lapin::Channel, topologie: &Topologie, routing_ke
 }
 
 async fn prendre(canal: &lapin::Channel, file: &str) -> Vec<u8> {
-    let debut = Instant::now();
-    loop {
-        if let Some(m) = canal
-            .basic_get(file.into(), BasicGetOptions { no_ack: true })
-            .await
-            .unwrap()
-        {
-            return m.delivery.data.clone();
-        }
-        assert!(debut.elapsed() < DELAI, "rien dans {file}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    testaide::files::prendre(canal, file, DELAI)
+        .await
+        .delivery
+        .data
 }
 
 #[tokio::test]
