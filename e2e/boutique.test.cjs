@@ -221,8 +221,8 @@ test('une référence de commande qui n’est pas un UUID donne la page 404, san
   }
 });
 
-test('le tableau de bord de Traefik n’est pas servi sur le port de la boutique', async () => {
-  for (const chemin of ['/dashboard/', '/api/rawdata', '/api/overview']) {
+test('ni le tableau de bord de Traefik ni les métriques ne sont servis sur le port de la boutique', async () => {
+  for (const chemin of ['/dashboard/', '/api/rawdata', '/api/overview', '/metrics']) {
     const r = await fetch(`${BASE}${chemin}`);
     assert.equal(r.status, 404, chemin);
     assert.match(r.headers.get('content-type') || '', /text\/html/, chemin);

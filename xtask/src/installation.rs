@@ -16,6 +16,9 @@ const APT: &[(&str, &str)] = &[
     ("wrk", "wrk"),
     ("curl", "curl"),
     ("npm", "npm"),
+    // Prometheus and promtool: `up` starts it, `test` checks the alert rules with promtool
+    // and a test scrapes real services with it.
+    ("/usr/bin/prometheus", "prometheus"),
 ];
 
 /// PyPI packages installed in the tools venv: (program in the venv's bin, package).

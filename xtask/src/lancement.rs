@@ -1,8 +1,11 @@
-//! `cargo xtask up`: the backend natively, every URL printed, Ctrl-C stops all it started.
+//! `cargo xtask up`: the backend natively, Prometheus scraping it, every URL printed, Ctrl-C
+//! stops all it started.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+
+use anyhow::Context;
 
 use crate::infra::{self, Demarres, PG_URL};
 use crate::outils::{cargo, dossier_cible, executer, outil_python, racine};
@@ -201,6 +204,84 @@ impl Pile {
     }
 }
 
+/// Debian's Prometheus (package `prometheus`, installed by `setup`).
+const PROMETHEUS: &str = "/usr/bin/prometheus";
+
+/// Where `up`'s Prometheus listens (`PROMETHEUS_PORT` to change it: on a machine where
+/// Debian's own `prometheus` service runs, it already holds 9090).
+fn port_prometheus() -> u16 {
+    std::env::var("PROMETHEUS_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(9090)
+}
+
+impl Pile {
+    /// Fills `observabilite/prometheus.yml` with this stack's ports into
+    /// `<target>/prometheus/<prefix>prometheus.yml`; returns that file.
+    pub fn ecrire_config_prometheus(&self) -> anyhow::Result<PathBuf> {
+        let modele = racine().join("observabilite/prometheus.yml");
+        let mut texte = std::fs::read_to_string(&modele)
+            .with_context(|| format!("lecture de {}", modele.display()))?;
+        for (cle, valeur) in [
+            (
+                "OBSERVABILITE",
+                racine().join("observabilite").display().to_string(),
+            ),
+            ("PORT_PRODUITS", self.produits.to_string()),
+            ("PORT_COMMANDES", self.commandes.to_string()),
+            ("PORT_MAIL", self.mail.to_string()),
+            ("PORT_STOREFRONT", self.storefront.to_string()),
+        ] {
+            texte = texte.replace(&format!("${{{cle}}}"), &valeur);
+        }
+        // A placeholder added to the template and forgotten here would reach Prometheus as a
+        // target or a path that never answers: fail now instead.
+        if let Some(reste) = texte
+            .lines()
+            .find(|l| l.contains("${") && !l.trim_start().starts_with('#'))
+        {
+            anyhow::bail!("{} : variable non remplacée : {reste}", modele.display());
+        }
+        let dossier = dossier_cible().join("prometheus");
+        std::fs::create_dir_all(&dossier)?;
+        let config = dossier.join(format!("{}prometheus.yml", self.prefixe));
+        std::fs::write(&config, texte)?;
+        Ok(config)
+    }
+
+    /// Prometheus scraping every service of this stack, its data kept in the target dir
+    /// between runs; returns its URL.
+    fn demarrer_prometheus(&self, enfants: &mut Enfants) -> anyhow::Result<String> {
+        let port = port_prometheus();
+        // Checked first: Prometheus would exit on a taken port, and `up` would stop the whole
+        // shop without saying why.
+        std::net::TcpListener::bind(("127.0.0.1", port)).with_context(|| {
+            format!(
+                "port {port} déjà pris (le service prometheus de Debian ?) : \
+                 PROMETHEUS_PORT=<port> pour en prendre un autre"
+            )
+        })?;
+        let config = self.ecrire_config_prometheus()?;
+        enfants.lancer(
+            "prometheus",
+            Command::new(PROMETHEUS)
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!(
+                    "--storage.tsdb.path={}",
+                    dossier_cible()
+                        .join(format!("prometheus/{}donnees", self.prefixe))
+                        .display()
+                ))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .arg("--log.level=warn"),
+        )?;
+        let url = format!("http://localhost:{port}");
+        attendre_http(&format!("{url}/-/ready"), Duration::from_secs(30))?;
+        Ok(url)
+    }
+}
+
 /// The binaries `up` and the browser tests run.
 const BINAIRES: &[&str] = &["produits", "commandes", "storefront", "mail-worker"];
 
@@ -233,7 +314,8 @@ pub fn up(release: bool) -> anyhow::Result<()> {
         let mut enfants = Enfants::default();
         let pile = Pile::dev();
         pile.demarrer(&mut enfants, &binaires)?;
-        afficher_urls(&pile);
+        let prometheus = pile.demarrer_prometheus(&mut enfants)?;
+        afficher_urls(&pile, &prometheus);
         loop {
             if arret.recv_timeout(Duration::from_millis(300)).is_ok() {
                 println!("\n→ arrêt demandé");
@@ -251,7 +333,7 @@ pub fn up(release: bool) -> anyhow::Result<()> {
     resultat
 }
 
-fn afficher_urls(pile: &Pile) {
+fn afficher_urls(pile: &Pile, prometheus: &str) {
     let passerelle = pile.passerelle;
     println!(
         r#"
@@ -266,6 +348,8 @@ Boutique 321 tourne :
   Swagger Commandes   http://localhost:8082/api/commandes/docs
   Santé               http://localhost:8081/ready  :8082/ready  :8083/ready (mail-worker)
   Boîte mail (maildev) http://localhost:8025
+  Prometheus          {prometheus}  (alertes : {prometheus}/alerts)
+  Métriques           http://localhost:8081/metrics  :8082/metrics  :8083/metrics  :3000/metrics
   RabbitMQ UI         http://localhost:15672  (user / password)
   Jeton admin         {jeton}
 Ctrl-C arrête tout ce qui a été démarré ici."#,

@@ -39,6 +39,7 @@ pub fn test() -> anyhow::Result<()> {
         // Counted rather than fatal: one run reports every module cycle and the tests too.
         println!("→ cargo xtask architecture");
         let architecture_propre = architecture::verifier()?.afficher();
+        let observabilite = verifier_observabilite()?;
         // The browser crate is linted on its own: built with the rest of the workspace, the
         // `app` crate would get its server and browser features at once.
         println!("→ cargo clippy -D warnings");
@@ -71,10 +72,12 @@ pub fn test() -> anyhow::Result<()> {
 
         println!("→ cargo test");
         let mut bilan = cargo_test(&cargo, &amqp)?;
-        if architecture_propre {
-            bilan.reussis += 1;
-        } else {
-            bilan.echoues += 1;
+        for propre in std::iter::once(architecture_propre).chain(observabilite) {
+            if propre {
+                bilan.reussis += 1;
+            } else {
+                bilan.echoues += 1;
+            }
         }
 
         println!("→ tests navigateur (Chromium, à travers Traefik)");
@@ -205,6 +208,42 @@ fn schemathesis(spec: &str) -> anyhow::Result<bool> {
         .status()
         .context("schemathesis")?;
     Ok(statut.success())
+}
+
+/// promtool over `observabilite/`: the alert rules are valid, their unit tests pass, and the
+/// Prometheus configuration `up` writes is valid (with the rules it loads). One counted step
+/// each, like the architecture check: a failure is reported, the run goes on.
+fn verifier_observabilite() -> anyhow::Result<Vec<bool>> {
+    let dossier = racine().join("observabilite");
+    let config = Pile::dev().ecrire_config_prometheus()?;
+    let mut resultats = Vec::new();
+    for (quoi, args) in [
+        (
+            "check rules",
+            vec!["check".into(), "rules".into(), "alertes.yml".into()],
+        ),
+        (
+            "test rules",
+            vec!["test".into(), "rules".into(), "alertes.test.yml".into()],
+        ),
+        (
+            "check config",
+            vec![
+                "check".into(),
+                "config".into(),
+                config.display().to_string(),
+            ],
+        ),
+    ] {
+        println!("→ promtool {quoi}");
+        let statut = Command::new("promtool")
+            .current_dir(&dossier)
+            .args(&args)
+            .status()
+            .context("promtool (paquet Debian prometheus, installé par setup)")?;
+        resultats.push(statut.success());
+    }
+    Ok(resultats)
 }
 
 #[derive(Default)]

@@ -14,7 +14,8 @@
 //! - [`outbox`]: writing events with the change they announce, and the relay that publishes them.
 //! - [`retention`]: deleting published outbox rows, old inbox ids and other claims, in batches.
 //! - [`pagination`]: the page/par_page rules of every list.
-//! - [`sante`]: `/health` and `/ready`.
+//! - [`sante`]: `/health`, `/ready` and `/metrics`.
+//! - [`metriques`]: Prometheus recorder, `/metrics`, HTTP and pool metrics.
 //! - [`amqp`]: the RabbitMQ link, topology and consumer loop.
 //! - [`serveur`]: bind, serve, stop gracefully — the body of every `Application`.
 //! - [`db`]: creating a service's database and connecting to it.
@@ -25,6 +26,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod messagerie;
+pub mod metriques;
 pub mod outbox;
 pub mod pagination;
 pub mod retention;

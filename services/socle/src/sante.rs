@@ -1,4 +1,5 @@
-//! `/health` (the process answers) and `/ready` (its database and broker answer too).
+//! `/health` (the process answers), `/ready` (its database and broker answer too) and
+//! `/metrics` (see [`crate::metriques`]): what every service with a database merges.
 
 use std::time::Duration;
 
@@ -18,12 +19,16 @@ struct Dependances {
     broker: Broker,
 }
 
-/// The two probes, for a service with a database and a broker link.
+/// The two probes and the metrics, for a service with a database and a broker link.
 pub fn router(db: PgPool, broker: Broker) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .with_state(Dependances { db, broker })
+        .with_state(Dependances {
+            db: db.clone(),
+            broker,
+        })
+        .merge(crate::metriques::router(Some(db)))
 }
 
 async fn health() -> Json<serde_json::Value> {

@@ -60,6 +60,7 @@ impl Application {
                 ServeDir::new(config.site_root.join("pkg")).precompressed_gzip(),
             )
             .route("/erreurs/trop-de-requetes", get(trop_de_requetes))
+            .merge(socle::metriques::router(None))
             .nest_service("/style", ServeDir::new(&config.style_dir))
             .nest_service("/images", ServeDir::new(config.style_dir.join("images")))
             .merge(pages);

@@ -1,5 +1,5 @@
-//! Layers every service wraps its router in: request id, tracing, body limit, panics, and
-//! the request time limit.
+//! Layers every service wraps its router in: request id, tracing, metrics, body limit, panics,
+//! and the request time limit.
 
 use std::any::Any;
 use std::time::Duration;
@@ -29,10 +29,16 @@ pub fn reponses_json_par_defaut(router: Router) -> Router {
 }
 
 /// Wraps `router` with the shared layers. The request id (taken from `x-request-id` or made
-/// up) is on the span of every log line of the request and echoed in the response.
+/// up) is on the span of every log line of the request and echoed in the response. Every
+/// request is counted and timed in [`crate::metriques`].
 pub fn avec_couches(router: Router) -> Router {
+    crate::metriques::installer();
     router.layer(DefaultBodyLimit::max(TAILLE_MAX_CORPS)).layer(
         ServiceBuilder::new()
+            // Outermost, so that the count and the time include a panic turned into a 500 and
+            // the time limit's 504. `Router::layer` runs it after routing: the route template
+            // is known.
+            .layer(axum::middleware::from_fn(crate::metriques::mesurer))
             .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
