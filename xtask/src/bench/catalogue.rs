@@ -4,6 +4,7 @@
 //! orders/s posted to commandes, each reserving stock of a product on the page), against the
 //! same GET at rest, so the second ratio shows what the stock writes cost the catalogue.
 
+use super::cpu::{resume, Releve};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -100,7 +101,9 @@ pub fn mesurer(duree: u32, connexions: u32) -> anyhow::Result<()> {
     // Warm both up (connections, caches) before measuring.
     wrk(&url_service, 2, connexions)?;
     wrk(&url_plafond, 2, connexions)?;
+    let releve = Releve::maintenant();
     let service = wrk(&url_service, duree, connexions)?;
+    let (_, cpu_repos) = Releve::maintenant().depuis(&releve);
     let plafond = wrk(&url_plafond, duree, connexions)?;
 
     println!("→ même mesure pendant {CADENCE:.0} commandes/s");
@@ -109,7 +112,9 @@ pub fn mesurer(duree: u32, connexions: u32) -> anyhow::Result<()> {
     std::thread::sleep(Duration::from_secs(2));
     let reservees_avant = reservations()?;
     let debut = Instant::now();
+    let releve = Releve::maintenant();
     let melange = wrk(&url_service, duree, connexions)?;
+    let (_, cpu_melange) = Releve::maintenant().depuis(&releve);
     let fenetre = debut.elapsed();
     let reservees = reservations()? - reservees_avant;
     let (postees, refusees) = commandes.arreter();
@@ -152,6 +157,12 @@ pub fn mesurer(duree: u32, connexions: u32) -> anyhow::Result<()> {
         "RSS max de produits sous charge : {rss:.1} Mo (objectif < 40) {}",
         verdict(rss < 40.0)
     );
+    // Where the cores went: the mixed figure is only as good as what the order flow leaves.
+    println!(
+        "CPU au repos (% d'un cœur, 200 % en tout) : {}",
+        resume(&cpu_repos)
+    );
+    println!("CPU pendant les commandes : {}", resume(&cpu_melange));
     Ok(())
 }
 

@@ -83,6 +83,15 @@ fn lire(pid: u32) -> Option<(String, u64)> {
     Some((nom, utime + stime))
 }
 
+/// One line: each program's share of the cores over the interval (`postgres 56, …`).
+pub fn resume(parts: &[(String, f64)]) -> String {
+    parts
+        .iter()
+        .map(|(nom, pct)| format!("{nom} {pct:.0}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,10 +168,7 @@ pub fn mesurer(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
     println!(
         "CPU pendant la phase 1 ({:.1} s, en % d'un cœur, 200 % en tout) : {}",
         duree_releve.as_secs_f64(),
-        cpu.iter()
-            .map(|(nom, pct)| format!("{nom} {pct:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        super::cpu::resume(&cpu)
     );
     Ok(())
 }
