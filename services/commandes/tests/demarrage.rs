@@ -11,6 +11,7 @@ fn commandes() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_commandes"));
     c.env_remove("ADMIN_TOKEN")
         .env_remove("BOUTIQUE_ENV")
+        .env_remove("RETENTION_JOURS")
         .env("PORT", "0")
         .env("RUST_LOG", "info")
         .env("LOG_FORMAT", "text")
@@ -60,6 +61,19 @@ fn le_jeton_de_developpement_sur_une_adresse_publique_empeche_le_demarrage() {
             .env("BOUTIQUE_ENV", "production"),
     );
     assert!(!ok);
+}
+
+#[test]
+fn une_retention_de_moins_d_un_jour_empeche_le_demarrage() {
+    for valeur in ["0", "sept"] {
+        let (ok, erreur) = refus(
+            commandes()
+                .env("HOST", "127.0.0.1")
+                .env("RETENTION_JOURS", valeur),
+        );
+        assert!(!ok, "{valeur}");
+        assert!(erreur.contains("RETENTION_JOURS"), "{erreur}");
+    }
 }
 
 #[test]

@@ -96,8 +96,9 @@ pub fn jeton_admin_permis(
 }
 
 impl ConfigService {
-    /// Reads the common settings; refuses an empty admin token, and the development token on a
-    /// non-loopback address outside development (see [`jeton_admin_permis`]).
+    /// Reads the common settings; refuses an empty admin token, the development token on a
+    /// non-loopback address outside development (see [`jeton_admin_permis`]), and a
+    /// `RETENTION_JOURS` below one day or unreadable.
     pub fn depuis_env(d: Defauts) -> anyhow::Result<Self> {
         let host = texte("HOST", "127.0.0.1");
         let jeton = jeton_admin_permis(
@@ -105,6 +106,9 @@ impl ConfigService {
             &host,
             Environnement::depuis_env(),
         )?;
+        // Read again by the retention task; checked here so that a bad value stops the
+        // start-up with the other settings' errors instead of disabling the purge.
+        crate::retention::Retention::depuis_env()?;
         Ok(ConfigService {
             host,
             port: valeur("PORT", d.port)?,

@@ -64,7 +64,8 @@ impl Messagerie {
     }
 
     /// Deletes the rows of `purges` older than `RETENTION_JOURS` days, now and every hour.
-    /// A bad value is logged and purges nothing: keeping rows is the safe side.
+    /// `ConfigService::depuis_env` refuses a bad value at start-up; a service configured in
+    /// code with a bad environment still keeps its rows (logged): the safe side.
     pub fn purger(&self, db: PgPool, purges: &[Purge]) {
         match Retention::depuis_env() {
             Ok(retention) => self.purger_avec(db, purges, retention),
