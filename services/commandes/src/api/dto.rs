@@ -12,9 +12,9 @@ use crate::domaine::{Commande, DemandeCommande, Email, Erreurs, Quantite, LIGNES
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LigneEntrante {
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 1)]
     pub produit_id: Option<i64>,
-    #[schema(example = 2)]
+    #[schema(example = 2, minimum = 1, maximum = 1000)]
     pub quantite: Option<i64>,
 }
 
@@ -63,6 +63,7 @@ impl LigneEntrante {
 pub struct CommandeEntrante {
     #[schema(example = "client@example.com")]
     pub email: Option<String>,
+    #[schema(min_items = 1, max_items = 50)]
     pub produits: Option<Vec<LigneEntrante>>,
 }
 
@@ -150,8 +151,10 @@ impl From<Commande> for contrats::http::Commande {
 #[into_params(parameter_in = Query)]
 pub struct ParamsListe {
     /// Page number, from 1.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Orders per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub par_page: Option<i64>,
 }
 

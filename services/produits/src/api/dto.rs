@@ -145,10 +145,11 @@ pub struct ProduitEntrant {
     #[schema(example = "Lampe de bureau")]
     pub nom: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
-    #[schema(value_type = f64, example = 49.90)]
+    #[schema(value_type = f64, example = 49.90, exclusive_minimum = 0, exclusive_maximum = 1000000)]
     pub prix: Option<Decimal>,
-    #[schema(example = 10)]
+    #[schema(example = 10, minimum = 0, maximum = 2147483647)]
     pub quantite_en_stock: Option<i64>,
     #[serde(default)]
     pub image_url: Option<String>,
@@ -191,9 +192,11 @@ impl TryFrom<ProduitEntrant> for NouveauProduit {
 #[serde(deny_unknown_fields)]
 pub struct ProduitPatch {
     pub nom: Option<String>,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0, exclusive_maximum = 1000000)]
     pub prix: Option<Decimal>,
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub quantite_en_stock: Option<i64>,
     #[serde(default, deserialize_with = "present_meme_nul")]
     #[schema(value_type = Option<String>)]
@@ -239,8 +242,10 @@ pub struct ParamsListe {
     /// Searched in name and description, case-insensitive.
     pub q: Option<String>,
     /// Page number, from 1.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Products per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub par_page: Option<i64>,
     /// Comma-separated ids, e.g. `1,4,7` (at most 100).
     pub ids: Option<String>,
