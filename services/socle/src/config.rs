@@ -42,6 +42,19 @@ pub struct ConfigService {
     pub jeton_admin: JetonAdmin,
 }
 
+/// Days the retention keeps published outbox rows, inbox ids and claims by default.
+pub const RETENTION_JOURS_DEFAUT: u32 = 7;
+
+/// `RETENTION_JOURS`: at least one day (dedup needs recent ids), a number, else an error.
+pub fn jours_de_retention() -> anyhow::Result<u32> {
+    let jours = valeur("RETENTION_JOURS", RETENTION_JOURS_DEFAUT)?;
+    anyhow::ensure!(
+        jours >= 1,
+        "RETENTION_JOURS : la rétention doit durer au moins un jour"
+    );
+    Ok(jours)
+}
+
 /// `BOUTIQUE_ENV`: whether the operator said this is a developer's machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environnement {
@@ -108,7 +121,7 @@ impl ConfigService {
         )?;
         // Read again by the retention task; checked here so that a bad value stops the
         // start-up with the other settings' errors instead of disabling the purge.
-        crate::retention::Retention::depuis_env()?;
+        jours_de_retention()?;
         Ok(ConfigService {
             host,
             port: valeur("PORT", d.port)?,

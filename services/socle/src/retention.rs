@@ -43,7 +43,7 @@ pub const OUTBOX: Purge = Purge::new("outbox", "publie_le");
 pub const INBOX: Purge = Purge::new("evenements_traites", "traite_le");
 
 /// Days kept when `RETENTION_JOURS` is not set.
-pub const JOURS_PAR_DEFAUT: u32 = 7;
+pub const JOURS_PAR_DEFAUT: u32 = crate::config::RETENTION_JOURS_DEFAUT;
 
 /// How long rows are kept, how often and how many at a time they are deleted.
 #[derive(Debug, Clone)]
@@ -67,10 +67,9 @@ impl Retention {
     }
 
     /// `RETENTION_JOURS` (default [`JOURS_PAR_DEFAUT`]); a value that does not parse is an
-    /// error, not the default.
+    /// error, not the default (see [`crate::config::jours_de_retention`]).
     pub fn depuis_env() -> anyhow::Result<Self> {
-        Retention::jours(crate::config::valeur("RETENTION_JOURS", JOURS_PAR_DEFAUT)?)
-            .context("RETENTION_JOURS")
+        Retention::jours(crate::config::jours_de_retention()?)
     }
 }
 

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use contrats::evenements::{CommandeTerminee, LigneEvenement, StatutFinal};
 use contrats::noms::{cles, Topologie, MAIL_NOTIFIER};
 use lapin::message::BasicGetMessage;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::{Connection, ConnectionProperties};
+use lapin::options::BasicPublishOptions;
+use lapin::Connection;
 use rust_decimal::Decimal;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -129,18 +129,8 @@ pub struct Canal {
 
 impl Canal {
     pub async fn ouvrir(r: &Reglages) -> Canal {
-        let connexion = Connection::connect(&testaide::broker(), ConnectionProperties::default())
-            .await
-            .expect("connexion de test à RabbitMQ");
-        let canal = connexion.create_channel().await.unwrap();
-        canal
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .unwrap();
         let topologie = r.topologie();
-        socle::amqp::declarer_topologie(&canal, &topologie)
-            .await
-            .unwrap();
+        let (connexion, canal) = testaide::files::canal(&testaide::broker(), &topologie).await;
         Canal {
             _connexion: connexion,
             canal,

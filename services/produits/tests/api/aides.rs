@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use contrats::evenements::{CommandeNouvelle, ProduitCommande};
 use contrats::noms::{cles, Topologie, STOCK_UPDATE};
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Connection, ConnectionProperties};
+use lapin::{BasicProperties, Connection};
 use produits::{Application, Config};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{json, Value};
@@ -141,18 +141,8 @@ impl TestApp {
     /// A channel on the real broker with this instance's topology declared, publisher
     /// confirms on.
     pub async fn canal(&self) -> Canal {
-        let connexion = Connection::connect(&testaide::broker(), ConnectionProperties::default())
-            .await
-            .expect("connexion de test à RabbitMQ");
-        let canal = connexion.create_channel().await.unwrap();
-        canal
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .unwrap();
         let topologie = Topologie::new(self.prefixe.as_str());
-        socle::amqp::declarer_topologie(&canal, &topologie)
-            .await
-            .unwrap();
+        let (connexion, canal) = testaide::files::canal(&testaide::broker(), &topologie).await;
         Canal {
             _connexion: connexion,
             canal,
