@@ -120,7 +120,7 @@ impl IntoResponse for ErreurCommune {
 }
 
 /// A 503 the client may retry: nothing was done, try again in a moment.
-pub fn reponse_indisponible() -> Response {
+fn reponse_indisponible() -> Response {
     let mut r = reponse_erreur(
         StatusCode::SERVICE_UNAVAILABLE,
         CorpsErreur::new(

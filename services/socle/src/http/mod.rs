@@ -17,7 +17,6 @@ pub use couches::{
 };
 pub use documentation::documenter_reponses_communes;
 pub use erreur::{
-    reponse_erreur, reponse_indisponible, reponse_interne, resumer_champs, CorpsErreur,
-    ErreurCommune, Erreurs,
+    reponse_erreur, reponse_interne, resumer_champs, CorpsErreur, ErreurCommune, Erreurs,
 };
 pub use extracteurs::{Json, Path, Query, Rejet};
