@@ -20,6 +20,7 @@ type Environnement = Vec<(&'static str, String)>;
 pub struct Pile {
     pub produits: u16,
     pub commandes: u16,
+    pub paiements: u16,
     pub mail: u16,
     pub storefront: u16,
     pub passerelle: u16,
@@ -29,6 +30,9 @@ pub struct Pile {
     /// Prefix of the databases (and broker names, when not empty).
     pub prefixe: &'static str,
     pub amqp_url: String,
+    /// commandes' `DELAI_PAIEMENT` (seconds an order waits for its payment), when not its
+    /// default: the browser tests watch an order expire, so theirs is short.
+    pub delai_paiement: Option<u32>,
 }
 
 const AMQP_LOCAL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -38,6 +42,7 @@ impl Pile {
         Pile {
             produits: 8081,
             commandes: 8082,
+            paiements: 8084,
             mail: 8083,
             storefront: 3000,
             passerelle: std::env::var("GATEWAY_PORT")
@@ -49,6 +54,7 @@ impl Pile {
             boite: 8025,
             prefixe: "",
             amqp_url: AMQP_LOCAL.into(),
+            delai_paiement: None,
         }
     }
 
@@ -56,6 +62,7 @@ impl Pile {
         Pile {
             produits: 28081,
             commandes: 28082,
+            paiements: 28084,
             mail: 28083,
             storefront: 23000,
             passerelle: 28000,
@@ -64,6 +71,7 @@ impl Pile {
             boite: 18025,
             prefixe: "e2e_",
             amqp_url: AMQP_LOCAL.into(),
+            delai_paiement: Some(20),
         }
     }
 
@@ -73,6 +81,7 @@ impl Pile {
         Pile {
             produits: 19081,
             commandes: 19082,
+            paiements: 19084,
             mail: 19083,
             storefront: 19300,
             passerelle: 19000,
@@ -81,6 +90,7 @@ impl Pile {
             boite: 19026,
             prefixe: "bench_",
             amqp_url: AMQP_LOCAL.into(),
+            delai_paiement: None,
         }
     }
 
@@ -88,7 +98,15 @@ impl Pile {
     fn services(&self) -> Vec<(&'static str, u16, Environnement)> {
         let produits = format!("http://127.0.0.1:{}", self.produits);
         let commandes = format!("http://127.0.0.1:{}", self.commandes);
+        let paiements = format!("http://127.0.0.1:{}", self.paiements);
         let base = |nom: &str| format!("{PG_URL}/{}{nom}", self.prefixe);
+        let mut env_commandes = vec![
+            ("DATABASE_URL", base("commandes")),
+            ("PRODUITS_URL", produits.clone()),
+        ];
+        if let Some(secondes) = self.delai_paiement {
+            env_commandes.push(("DELAI_PAIEMENT", secondes.to_string()));
+        }
         vec![
             (
                 "produits",
@@ -98,13 +116,11 @@ impl Pile {
                     ("DEMO_DATA", "true".into()),
                 ],
             ),
+            ("commandes", self.commandes, env_commandes),
             (
-                "commandes",
-                self.commandes,
-                vec![
-                    ("DATABASE_URL", base("commandes")),
-                    ("PRODUITS_URL", produits.clone()),
-                ],
+                "paiements",
+                self.paiements,
+                vec![("DATABASE_URL", base("paiements"))],
             ),
             (
                 "storefront",
@@ -112,6 +128,7 @@ impl Pile {
                 vec![
                     ("PRODUITS_URL", produits),
                     ("COMMANDES_URL", commandes),
+                    ("PAIEMENTS_URL", paiements),
                     (
                         "SITE_ROOT",
                         crate::wasm::site().to_string_lossy().into_owned(),
@@ -188,6 +205,10 @@ impl Pile {
                     format!("http://127.0.0.1:{}", self.commandes),
                 )
                 .env(
+                    "PAIEMENTS_URL",
+                    format!("http://127.0.0.1:{}", self.paiements),
+                )
+                .env(
                     "STOREFRONT_INTERNAL_URL",
                     format!("http://127.0.0.1:{}", self.storefront),
                 ),
@@ -230,6 +251,7 @@ impl Pile {
             ),
             ("PORT_PRODUITS", self.produits.to_string()),
             ("PORT_COMMANDES", self.commandes.to_string()),
+            ("PORT_PAIEMENTS", self.paiements.to_string()),
             ("PORT_MAIL", self.mail.to_string()),
             ("PORT_STOREFRONT", self.storefront.to_string()),
         ] {
@@ -283,7 +305,13 @@ impl Pile {
 }
 
 /// The binaries `up` and the browser tests run.
-const BINAIRES: &[&str] = &["produits", "commandes", "storefront", "mail-worker"];
+const BINAIRES: &[&str] = &[
+    "produits",
+    "commandes",
+    "paiements",
+    "storefront",
+    "mail-worker",
+];
 
 /// Builds the service binaries; returns the folder holding them.
 pub fn construire(release: bool) -> anyhow::Result<PathBuf> {
@@ -339,17 +367,19 @@ fn afficher_urls(pile: &Pile, prometheus: &str) {
         r#"
 Boutique 321 tourne :
   Boutique            http://localhost:{passerelle}/
-  API via Traefik     http://localhost:{passerelle}/api/produits  http://localhost:{passerelle}/api/commandes
-  Swagger via Traefik http://localhost:{passerelle}/produits/docs/  http://localhost:{passerelle}/api/commandes/docs
+  API via Traefik     http://localhost:{passerelle}/api/produits  http://localhost:{passerelle}/api/commandes  http://localhost:{passerelle}/api/paiements
+  Swagger via Traefik http://localhost:{passerelle}/produits/docs/  http://localhost:{passerelle}/api/commandes/docs  http://localhost:{passerelle}/api/paiements/docs
   Traefik dashboard   http://localhost:8080/dashboard/
   API Produits        http://localhost:8081/api/produits
   Swagger Produits    http://localhost:8081/produits/docs/
   API Commandes       http://localhost:8082/api/commandes
   Swagger Commandes   http://localhost:8082/api/commandes/docs
-  Santé               http://localhost:8081/ready  :8082/ready  :8083/ready (mail-worker)
+  API Paiements       http://localhost:8084/api/paiements  (carte de test : 4242 4242 4242 4242)
+  Swagger Paiements   http://localhost:8084/api/paiements/docs
+  Santé               http://localhost:8081/ready  :8082/ready  :8084/ready  :8083/ready (mail-worker)
   Boîte mail (maildev) http://localhost:8025
   Prometheus          {prometheus}  (alertes : {prometheus}/alerts)
-  Métriques           http://localhost:8081/metrics  :8082/metrics  :8083/metrics  :3000/metrics
+  Métriques           http://localhost:8081/metrics  :8082/metrics  :8084/metrics  :8083/metrics  :3000/metrics
   RabbitMQ UI         http://localhost:15672  (user / password)
   Jeton admin         {jeton}
 Ctrl-C arrête tout ce qui a été démarré ici."#,

@@ -70,7 +70,10 @@ enum Commande {
     /// Build the storefront's WASM bundle into `<target>/site/pkg`.
     Wasm,
     /// Regenerate `.sqlx/` (compile-time query data) against a live PostgreSQL.
-    SqlxPrepare,
+    SqlxPrepare {
+        /// Only these crates (all of them when none is named).
+        crates: Vec<String>,
+    },
     /// Check the structure: no cycle between modules, only allowed crate dependencies.
     Architecture,
 }
@@ -88,7 +91,7 @@ fn main() -> anyhow::Result<()> {
             connexions,
             smtp,
         } => bench::bench(quoi, duree, connexions, smtp),
-        Commande::SqlxPrepare => sqlx_prepare::preparer(),
+        Commande::SqlxPrepare { crates } => sqlx_prepare::preparer(&crates),
         Commande::Wasm => wasm::construire().map(|_| ()),
         Commande::Architecture => architecture::architecture(),
     }

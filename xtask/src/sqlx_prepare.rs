@@ -1,4 +1,4 @@
-//! `cargo xtask sqlx-prepare`: regenerates each service's `.sqlx/` query data.
+//! `cargo xtask sqlx-prepare [crate…]`: regenerates the services' `.sqlx/` query data.
 //!
 //! The services build offline (`SQLX_OFFLINE=true` in `.cargo/config.toml`) from the
 //! committed `.sqlx/`. After changing a query or a migration, this applies the migrations to
@@ -11,14 +11,23 @@ use crate::infra::{self, Demarres, PG_URL};
 use crate::outils::{cargo, executer, racine};
 
 /// Crates with compile-checked queries.
-const CRATES: &[&str] = &["produits", "commandes", "mail-worker"];
+const CRATES: &[&str] = &["produits", "commandes", "mail-worker", "paiements"];
 
-pub fn preparer() -> anyhow::Result<()> {
+/// Regenerates the `.sqlx/` of `choisis` (every crate of [`CRATES`] when empty).
+pub fn preparer(choisis: &[String]) -> anyhow::Result<()> {
+    if let Some(inconnu) = choisis.iter().find(|c| !CRATES.contains(&c.as_str())) {
+        anyhow::bail!("{inconnu} n'a pas de requêtes vérifiées ; au choix : {CRATES:?}");
+    }
+    let crates: Vec<&str> = CRATES
+        .iter()
+        .copied()
+        .filter(|c| choisis.is_empty() || choisis.iter().any(|x| x == c))
+        .collect();
     let mut demarres = Demarres::default();
     let resultat = (|| {
         infra::assurer_services(&mut demarres)?;
         let cargo = cargo();
-        for krate in CRATES {
+        for krate in crates {
             let dossier = racine().join("services").join(krate);
             let base = format!("sqlx_prepare_{}", krate.replace('-', "_"));
             infra::psql(&format!("DROP DATABASE IF EXISTS {base} WITH (FORCE)"))?;

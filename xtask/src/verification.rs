@@ -175,6 +175,11 @@ fn tests_navigateur(enfants: &mut Enfants, amqp: &str) -> anyhow::Result<Bilan> 
             pile.commandes,
             "/api/commandes/docs/openapi.json",
         ),
+        (
+            "paiements",
+            pile.paiements,
+            "/api/paiements/docs/openapi.json",
+        ),
     ] {
         println!("→ schemathesis : {service}");
         if schemathesis(&format!("http://127.0.0.1:{port}{spec}"))? {
@@ -192,7 +197,8 @@ fn tests_navigateur(enfants: &mut Enfants, amqp: &str) -> anyhow::Result<Bilan> 
 /// keep the run deterministic; the admin token lets it reach the write endpoints.
 ///
 /// `positive_data_acceptance` is left out: a request the schema allows can still be refused
-/// by a rule a schema cannot state (an order for a product that does not exist is a 422).
+/// by a rule a schema cannot state (an order for a product that does not exist is a 422, a
+/// payment for an order paiements does not know is a 409).
 fn schemathesis(spec: &str) -> anyhow::Result<bool> {
     let jeton = std::env::var("ADMIN_TOKEN").unwrap_or_else(|_| "dev-admin-token".into());
     let statut = Command::new(outil_python("schemathesis"))

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use contrats::email::{AdresseEmail, ErreurEmail};
-use contrats::http::StatutCommande;
+use contrats::http::{
+    Adresse, EntreeHistorique, Expedition, PaiementCommande, RaisonAnnulation, StatutCommande,
+};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -13,6 +15,195 @@ pub type Erreurs = BTreeMap<String, String>;
 
 pub const LIGNES_MAX: usize = 50;
 pub const QUANTITE_MAX: i64 = 1000;
+/// Longest customer name, town, carrier and tracking number, in characters.
+pub const TEXTE_COURT_MAX: usize = 100;
+/// Longest street line, in characters.
+pub const RUE_MAX: usize = 200;
+
+/// `v` trimmed, if it holds 1 to `max` characters and no control character (a line break in
+/// a name or an address would end up in an email or on a parcel label).
+fn texte_borne(v: &str, max: usize, quoi: &str) -> Result<String, String> {
+    let v = v.trim();
+    match v.chars().count() {
+        0 => Err(format!("{quoi} ne peut pas être vide")),
+        n if n > max => Err(format!("{quoi} dépasse {max} caractères ({n})")),
+        _ if v.chars().any(char::is_control) => {
+            Err(format!("{quoi} contient un caractère de contrôle"))
+        }
+        _ => Ok(v.to_owned()),
+    }
+}
+
+/// The customer's name: trimmed, 1 to 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nom(String);
+
+impl TryFrom<&str> for Nom {
+    type Error = String;
+    fn try_from(v: &str) -> Result<Self, String> {
+        texte_borne(v, TEXTE_COURT_MAX, "le nom").map(Nom)
+    }
+}
+
+impl Nom {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A Swiss postcode: exactly four digits, 1000 to 9999 (not trimmed: what the OpenAPI
+/// pattern says is what is accepted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Npa(String);
+
+impl TryFrom<&str> for Npa {
+    type Error = String;
+    fn try_from(v: &str) -> Result<Self, String> {
+        let b = v.as_bytes();
+        if b.len() == 4 && b.iter().all(u8::is_ascii_digit) && b[0] != b'0' {
+            Ok(Npa(v.to_owned()))
+        } else {
+            Err(format!(
+                "le NPA doit compter quatre chiffres, de 1000 à 9999 (reçu « {} »)",
+                v.chars().take(20).collect::<String>()
+            ))
+        }
+    }
+}
+
+/// Where to deliver in Switzerland: street and number (1 to 200 characters), postcode, town
+/// (1 to 100), trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdresseLivraison {
+    rue: String,
+    npa: Npa,
+    localite: String,
+}
+
+impl AdresseLivraison {
+    /// The address, or each bad part's error under `adresse.rue`, `adresse.npa`,
+    /// `adresse.localite`.
+    pub fn new(
+        rue: Option<&str>,
+        npa: Option<&str>,
+        localite: Option<&str>,
+    ) -> Result<Self, Erreurs> {
+        let mut e = Erreurs::new();
+        let mut champ =
+            |cle: &str, v: Option<&str>, lire: &dyn Fn(&str) -> Result<String, String>| match v
+                .map(lire)
+            {
+                Some(Ok(v)) => Some(v),
+                Some(Err(m)) => {
+                    e.insert(format!("adresse.{cle}"), m);
+                    None
+                }
+                None => {
+                    e.insert(format!("adresse.{cle}"), format!("{cle} : champ requis"));
+                    None
+                }
+            };
+        let rue = champ("rue", rue, &|v| texte_borne(v, RUE_MAX, "la rue"));
+        let npa = champ("npa", npa, &|v| Npa::try_from(v).map(|n| n.0));
+        let localite = champ("localite", localite, &|v| {
+            texte_borne(v, TEXTE_COURT_MAX, "la localité")
+        });
+        match (rue, npa, localite) {
+            (Some(rue), Some(npa), Some(localite)) => Ok(AdresseLivraison {
+                rue,
+                npa: Npa(npa),
+                localite,
+            }),
+            _ => Err(e),
+        }
+    }
+
+    /// As the order stores and shows it.
+    pub fn adresse(&self) -> Adresse {
+        Adresse {
+            rue: self.rue.clone(),
+            npa: self.npa.0.clone(),
+            localite: self.localite.clone(),
+        }
+    }
+}
+
+/// A carrier and tracking number, each trimmed, 1 to 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envoi {
+    pub transporteur: String,
+    pub numero_suivi: String,
+}
+
+impl Envoi {
+    /// The shipment, or each bad field's error under its name.
+    pub fn new(transporteur: Option<&str>, numero_suivi: Option<&str>) -> Result<Self, Erreurs> {
+        let mut e = Erreurs::new();
+        let mut champ = |cle: &str, quoi: &str, v: Option<&str>| match v {
+            Some(v) => texte_borne(v, TEXTE_COURT_MAX, quoi)
+                .map_err(|m| {
+                    e.insert(cle.into(), m);
+                })
+                .ok(),
+            None => {
+                e.insert(cle.into(), format!("{quoi} est requis"));
+                None
+            }
+        };
+        let transporteur = champ("transporteur", "le transporteur", transporteur);
+        let numero_suivi = champ("numero_suivi", "le numéro de suivi", numero_suivi);
+        match (transporteur, numero_suivi) {
+            (Some(transporteur), Some(numero_suivi)) => Ok(Envoi {
+                transporteur,
+                numero_suivi,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// A payment paiements captured for an order (`paiement.accepte`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaiementCapture {
+    pub id_commande: i64,
+    pub reference: Uuid,
+    pub id_paiement: Uuid,
+    pub marque: String,
+    /// Four digits.
+    pub quatre_derniers: String,
+    pub montant: Decimal,
+    pub paye_le: DateTime<Utc>,
+}
+
+/// Who asks to cancel an order, and so which statuses they may cancel from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Demandeur {
+    /// Whoever holds the reference (the customer): while `a_payer` or `confirmee`.
+    Client,
+    /// The shop (admin token): anything not shipped nor cancelled yet.
+    Boutique,
+}
+
+impl Demandeur {
+    /// The statuses this one may cancel from.
+    pub fn statuts_annulables(self) -> Vec<StatutCommande> {
+        StatutCommande::TOUS
+            .into_iter()
+            .filter(|s| match self {
+                Demandeur::Client => s.annulable_par_le_client(),
+                Demandeur::Boutique => s.annulable_par_la_boutique(),
+            })
+            .collect()
+    }
+
+    /// The reason recorded for a cancellation asked by this one.
+    pub fn raison(self) -> RaisonAnnulation {
+        match self {
+            Demandeur::Client => RaisonAnnulation::Client,
+            Demandeur::Boutique => RaisonAnnulation::Boutique,
+        }
+    }
+}
 
 /// A customer's address, as `contrats::email` accepts it (the mail worker reads it with the
 /// same parser): a plain `local@domain.tld`, trimmed, its domain lower-cased.
@@ -80,16 +271,24 @@ impl CleIdempotence {
     }
 }
 
+/// Who orders and where to deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub email: Email,
+    pub nom: Nom,
+    pub adresse: AdresseLivraison,
+}
+
 /// A valid order request: repeated product ids are merged, lines sorted by product id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemandeCommande {
-    pub email: Email,
+    pub client: Client,
     pub lignes: Vec<(i64, Quantite)>,
 }
 
 impl DemandeCommande {
     /// Merges lines with the same product (the merged quantity must stay within bounds).
-    pub fn new(email: Email, lignes: Vec<(i64, i64)>) -> Result<Self, Erreurs> {
+    pub fn new(client: Client, lignes: Vec<(i64, i64)>) -> Result<Self, Erreurs> {
         let mut fusion: BTreeMap<i64, i64> = BTreeMap::new();
         for (id, q) in lignes {
             *fusion.entry(id).or_default() += q;
@@ -109,7 +308,7 @@ impl DemandeCommande {
         }
         if erreurs.is_empty() {
             Ok(DemandeCommande {
-                email,
+                client,
                 lignes: resultat,
             })
         } else {
@@ -129,11 +328,21 @@ impl DemandeCommande {
             .iter()
             .map(|(id, q)| format!("{id}x{}", q.valeur()))
             .collect();
-        format!(
-            "{}|{}",
-            self.email.as_str().to_lowercase(),
-            lignes.join(",")
-        )
+        // Each part is JSON-quoted, so no name or street can imitate a separator.
+        let c = &self.client;
+        let a = c.adresse.adresse();
+        let parties = [
+            c.email.as_str().to_lowercase(),
+            c.nom.as_str().to_owned(),
+            a.rue,
+            a.npa,
+            a.localite,
+        ];
+        let client: Vec<String> = parties
+            .iter()
+            .map(|p| serde_json::Value::from(p.as_str()).to_string())
+            .collect();
+        format!("{}|{}", client.join("|"), lignes.join(","))
     }
 }
 
@@ -191,11 +400,36 @@ pub struct Commande {
     pub id_commande: i64,
     pub reference: Uuid,
     pub email: String,
+    /// `None` for orders placed before names and addresses were asked.
+    pub nom: Option<String>,
+    pub adresse: Option<Adresse>,
     pub statut: StatutCommande,
+    /// Set once `annulee`.
+    pub raison_annulation: Option<RaisonAnnulation>,
+    /// Set when the order became `a_payer`, and kept (it is shown only while `a_payer`).
+    pub echeance_paiement: Option<DateTime<Utc>>,
+    pub paiement: Option<PaiementCommande>,
+    pub expedition: Option<Expedition>,
     pub total: Decimal,
     pub lignes: Vec<Ligne>,
+    /// Every step so far, oldest first (empty when read for an event, which never shows it).
+    pub historique: Vec<EntreeHistorique>,
     pub cree_le: DateTime<Utc>,
     pub modifie_le: DateTime<Utc>,
+}
+
+impl Commande {
+    /// The payment deadline while it is one: only while `a_payer`.
+    pub fn echeance_en_cours(&self) -> Option<DateTime<Utc>> {
+        self.echeance_paiement
+            .filter(|_| self.statut == StatutCommande::APayer)
+    }
+
+    /// Whether stock is held for it: produits reserved it (it went past `en_attente`) and it
+    /// is not shipped. A cancellation from such a status gives the stock back.
+    pub fn statut_retient_du_stock(statut: StatutCommande) -> bool {
+        matches!(statut, StatutCommande::APayer | StatutCommande::Confirmee)
+    }
 }
 
 /// One stored line of an order: name and price as they were when it was placed.
@@ -231,8 +465,16 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    fn email() -> Email {
-        Email::try_from("client@example.com".to_owned()).unwrap()
+    fn adresse() -> AdresseLivraison {
+        AdresseLivraison::new(Some("Rue du Lac 12"), Some("1003"), Some("Lausanne")).unwrap()
+    }
+
+    fn client() -> Client {
+        Client {
+            email: Email::try_from("client@example.com".to_owned()).unwrap(),
+            nom: Nom::try_from("Ada Lovelace").unwrap(),
+            adresse: adresse(),
+        }
     }
 
     fn catalogue() -> HashMap<i64, ProduitCatalogue> {
@@ -258,14 +500,14 @@ mod tests {
     #[test]
     fn le_total_est_exact_la_ou_un_flottant_se_tromperait() {
         // 0.1 + 0.2 is 0.30000000000000004 in f64.
-        let d = DemandeCommande::new(email(), vec![(1, 1), (2, 1)]).unwrap();
+        let d = DemandeCommande::new(client(), vec![(1, 1), (2, 1)]).unwrap();
         let lignes = chiffrer(&d, &catalogue()).unwrap();
         assert_eq!(total(&lignes).to_string(), "0.30");
     }
 
     #[test]
     fn le_sous_total_multiplie_le_prix_par_la_quantite() {
-        let d = DemandeCommande::new(email(), vec![(3, 3)]).unwrap();
+        let d = DemandeCommande::new(client(), vec![(3, 3)]).unwrap();
         let lignes = chiffrer(&d, &catalogue()).unwrap();
         assert_eq!(lignes[0].sous_total, dec!(389.85));
         assert_eq!(total(&lignes), dec!(389.85));
@@ -273,7 +515,7 @@ mod tests {
 
     #[test]
     fn les_produits_repetes_sont_fusionnes() {
-        let d = DemandeCommande::new(email(), vec![(2, 1), (1, 2), (2, 3)]).unwrap();
+        let d = DemandeCommande::new(client(), vec![(2, 1), (1, 2), (2, 3)]).unwrap();
         assert_eq!(
             d.lignes,
             vec![(1, Quantite(2)), (2, Quantite(4))],
@@ -283,13 +525,13 @@ mod tests {
 
     #[test]
     fn une_fusion_qui_depasse_la_quantite_maximale_est_refusee() {
-        let e = DemandeCommande::new(email(), vec![(1, 600), (1, 600)]).unwrap_err();
+        let e = DemandeCommande::new(client(), vec![(1, 600), (1, 600)]).unwrap_err();
         assert!(e.contains_key("produits.1.quantite"));
     }
 
     #[test]
     fn un_produit_inconnu_est_nomme() {
-        let d = DemandeCommande::new(email(), vec![(1, 1), (42, 1), (43, 1)]).unwrap();
+        let d = DemandeCommande::new(client(), vec![(1, 1), (42, 1), (43, 1)]).unwrap();
         assert_eq!(chiffrer(&d, &catalogue()).unwrap_err(), vec![42, 43]);
     }
 
@@ -337,10 +579,99 @@ mod tests {
 
     #[test]
     fn la_meme_demande_a_la_meme_empreinte() {
-        let a = DemandeCommande::new(email(), vec![(2, 1), (1, 1)]).unwrap();
-        let b = DemandeCommande::new(email(), vec![(1, 1), (2, 1)]).unwrap();
-        let c = DemandeCommande::new(email(), vec![(1, 2), (2, 1)]).unwrap();
+        let a = DemandeCommande::new(client(), vec![(2, 1), (1, 1)]).unwrap();
+        let b = DemandeCommande::new(client(), vec![(1, 1), (2, 1)]).unwrap();
+        let c = DemandeCommande::new(client(), vec![(1, 2), (2, 1)]).unwrap();
         assert_eq!(a.empreinte(), b.empreinte());
         assert_ne!(a.empreinte(), c.empreinte());
+    }
+
+    #[test]
+    fn l_empreinte_tient_compte_du_nom_et_de_l_adresse() {
+        let a = DemandeCommande::new(client(), vec![(1, 1)]).unwrap();
+        let mut autre = client();
+        autre.nom = Nom::try_from("Grace Hopper").unwrap();
+        let b = DemandeCommande::new(autre, vec![(1, 1)]).unwrap();
+        let mut ailleurs = client();
+        ailleurs.adresse =
+            AdresseLivraison::new(Some("Rue du Lac 12"), Some("1004"), Some("Lausanne")).unwrap();
+        let c = DemandeCommande::new(ailleurs, vec![(1, 1)]).unwrap();
+        assert_ne!(a.empreinte(), b.empreinte());
+        assert_ne!(a.empreinte(), c.empreinte());
+        // A separator inside a field cannot make two different requests look alike.
+        let mut x = client();
+        x.nom = Nom::try_from("A|B").unwrap();
+        let mut y = client();
+        y.nom = Nom::try_from("A").unwrap();
+        let x = DemandeCommande::new(x, vec![(1, 1)]).unwrap();
+        let y = DemandeCommande::new(y, vec![(1, 1)]).unwrap();
+        assert_ne!(x.empreinte(), y.empreinte());
+    }
+
+    #[test]
+    fn un_nom_est_coupe_de_ses_espaces_et_borne_a_100_caracteres() {
+        assert_eq!(Nom::try_from("  Ada  ").unwrap().as_str(), "Ada");
+        assert!(Nom::try_from("   ").is_err());
+        assert!(Nom::try_from("é".repeat(100).as_str()).is_ok());
+        let e = Nom::try_from("é".repeat(101).as_str()).unwrap_err();
+        assert!(e.contains("100"), "{e}");
+        assert!(Nom::try_from("Ada\nLovelace").is_err());
+    }
+
+    #[test]
+    fn un_npa_compte_quatre_chiffres_de_1000_a_9999() {
+        for bon in ["1000", "1003", "9999"] {
+            assert!(Npa::try_from(bon).is_ok(), "{bon}");
+        }
+        for mauvais in [
+            "",
+            "999",
+            "0999",
+            "10000",
+            "1 00",
+            " 1003",
+            "12a4",
+            "１２３４",
+        ] {
+            assert!(Npa::try_from(mauvais).is_err(), "{mauvais}");
+        }
+    }
+
+    #[test]
+    fn chaque_partie_fautive_de_l_adresse_est_nommee() {
+        let e = AdresseLivraison::new(None, Some("12"), Some(&"x".repeat(101))).unwrap_err();
+        assert_eq!(
+            e.keys().collect::<Vec<_>>(),
+            ["adresse.localite", "adresse.npa", "adresse.rue"]
+        );
+        let e =
+            AdresseLivraison::new(Some(&"r".repeat(201)), Some("1003"), Some("Bex")).unwrap_err();
+        assert!(e["adresse.rue"].contains("200"), "{e:?}");
+        let a = AdresseLivraison::new(Some(" Rue 1 "), Some("1880"), Some(" Bex ")).unwrap();
+        assert_eq!(a.adresse().rue, "Rue 1");
+        assert_eq!(a.adresse().localite, "Bex");
+    }
+
+    #[test]
+    fn le_client_annule_une_commande_a_payer_ou_confirmee_la_boutique_aussi_en_attente() {
+        use StatutCommande::*;
+        assert_eq!(Demandeur::Client.statuts_annulables(), [APayer, Confirmee]);
+        assert_eq!(
+            Demandeur::Boutique.statuts_annulables(),
+            [EnAttente, APayer, Confirmee]
+        );
+        assert_eq!(Demandeur::Client.raison(), RaisonAnnulation::Client);
+        assert_eq!(Demandeur::Boutique.raison(), RaisonAnnulation::Boutique);
+    }
+
+    #[test]
+    fn un_envoi_demande_transporteur_et_numero_de_suivi() {
+        let e = Envoi::new(None, Some("  ")).unwrap_err();
+        assert_eq!(
+            e.keys().collect::<Vec<_>>(),
+            ["numero_suivi", "transporteur"]
+        );
+        let envoi = Envoi::new(Some(" La Poste "), Some("99.00.1")).unwrap();
+        assert_eq!(envoi.transporteur, "La Poste");
     }
 }

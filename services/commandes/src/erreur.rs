@@ -5,7 +5,16 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use socle::http::{reponse_erreur, CorpsErreur, ErreurCommune};
 
+use contrats::http::StatutCommande;
+
 use crate::domaine::Erreurs;
+
+/// What was asked of an order that its status does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Annuler,
+    Expedier,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ErreurApi {
@@ -17,6 +26,13 @@ pub enum ErreurApi {
     ConflitIdempotence,
     #[error("service produits indisponible")]
     ProduitsIndisponible(String),
+    /// The order exists, but its status does not allow this (or no longer: someone else
+    /// moved it first): 409.
+    #[error("transition impossible depuis {statut}")]
+    TransitionImpossible {
+        action: Action,
+        statut: StatutCommande,
+    },
 }
 
 impl IntoResponse for ErreurApi {
@@ -37,6 +53,22 @@ impl IntoResponse for ErreurApi {
                     "cette clé Idempotency-Key a déjà servi pour une autre commande",
                 ),
             ),
+            ErreurApi::TransitionImpossible { action, statut } => {
+                let verbe = match action {
+                    Action::Annuler => "annulée",
+                    Action::Expedier => "expédiée",
+                };
+                reponse_erreur(
+                    StatusCode::CONFLICT,
+                    CorpsErreur::new(
+                        "transition_impossible",
+                        format!(
+                            "la commande est « {} » (statut {statut}) : elle ne peut pas être {verbe}",
+                            statut.libelle()
+                        ),
+                    ),
+                )
+            }
             ErreurApi::ProduitsIndisponible(detail) => {
                 tracing::warn!(%detail, "produits indisponible");
                 let mut r = reponse_erreur(

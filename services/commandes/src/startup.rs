@@ -8,7 +8,8 @@ use socle::serveur::{Parties, Serveur};
 use crate::api::{self, AppState};
 use crate::catalogue::ClientProduits;
 use crate::config::Config;
-use crate::saga;
+use crate::expiration::{self, OptionsExpiration};
+use crate::{evenements, saga};
 
 /// Migrations of this service, embedded in the binary and run at start-up.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -27,6 +28,7 @@ impl Application {
         )
         .await?;
 
+        evenements::decrire_metriques();
         let m = Messagerie::demarrer(&config.service.amqp_url, &config.service.prefixe_broker);
         m.relayer_outbox(db.clone());
         m.consommer_par_lots(
@@ -38,9 +40,21 @@ impl Application {
             {
                 let db = db.clone();
                 let reveil = m.reveil.clone();
-                move |messages| saga::traiter_lot(db.clone(), reveil.clone(), messages)
+                let delai = config.delai_paiement;
+                move |messages| saga::traiter_lot(db.clone(), reveil.clone(), delai, messages)
             },
         );
+        // Started like the consumers: stopped by the same token, waited for by the same
+        // tracker (a scan in progress commits before the service exits).
+        m.taches.spawn(expiration::surveiller(
+            db.clone(),
+            m.reveil.clone(),
+            OptionsExpiration {
+                intervalle: config.intervalle_expiration,
+                lot: config.lot_expiration,
+            },
+            m.arret.clone(),
+        ));
         let etat = AppState {
             db: db.clone(),
             produits: ClientProduits::new(&config.produits_url, config.delai_produits)?,

@@ -12,6 +12,8 @@ fn commandes() -> Command {
     c.env_remove("ADMIN_TOKEN")
         .env_remove("BOUTIQUE_ENV")
         .env_remove("RETENTION_JOURS")
+        .env_remove("DELAI_PAIEMENT")
+        .env_remove("INTERVALLE_EXPIRATION_MS")
         .env("PORT", "0")
         .env("RUST_LOG", "info")
         .env("LOG_FORMAT", "text")
@@ -73,6 +75,20 @@ fn une_retention_de_moins_d_un_jour_empeche_le_demarrage() {
         );
         assert!(!ok, "{valeur}");
         assert!(erreur.contains("RETENTION_JOURS"), "{erreur}");
+    }
+}
+
+#[test]
+fn un_delai_de_paiement_ou_un_intervalle_d_expiration_nul_ou_illisible_empeche_le_demarrage() {
+    for (variable, valeur) in [
+        ("DELAI_PAIEMENT", "0"),
+        ("DELAI_PAIEMENT", "15min"),
+        ("INTERVALLE_EXPIRATION_MS", "0"),
+        ("INTERVALLE_EXPIRATION_MS", "-5"),
+    ] {
+        let (ok, erreur) = refus(commandes().env("HOST", "127.0.0.1").env(variable, valeur));
+        assert!(!ok, "{variable}={valeur}");
+        assert!(erreur.contains(variable), "{variable}={valeur} : {erreur}");
     }
 }
 

@@ -41,9 +41,11 @@ async fn demarrer_produits() -> (String, String) {
 async fn demarrer_commandes(produits: &str) -> (String, String) {
     let url = testaide::base_de_test("commandes");
     let config = commandes::Config {
-        service: testaide::config_service(url.clone(), testaide::broker(), JETON),
-        produits_url: produits.into(),
         delai_produits: Duration::from_secs(2),
+        ..commandes::Config::new(
+            testaide::config_service(url.clone(), testaide::broker(), JETON),
+            produits,
+        )
     };
     let app = commandes::Application::build(config)
         .await

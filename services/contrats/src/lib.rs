@@ -7,7 +7,8 @@
 //! # Layout
 //! - [`noms`]: exchange, queue and routing-key names (the seed's `commandes` exchange), and
 //!   [`noms::Topologie`], which may prefix them for isolated tests.
-//! - [`evenements`]: JSON payloads published on the `commandes` exchange.
+//! - [`evenements`]: JSON payloads published on the `commandes` exchange (which key carries
+//!   which payload is said there).
 //! - [`http`]: the HTTP bodies read by more than one crate (product, order, status, error),
 //!   with their OpenAPI schemas behind the `openapi` feature.
 //! - [`chf`]: formatting an amount as Swiss francs.

@@ -1,16 +1,27 @@
-//! The `mail_notifier` consumer: one email per order outcome, even under redelivery.
+//! The `mail_notifier` consumer: one email per customer-visible step of an order, even under
+//! redelivery.
+//!
+//! The routing key says which step (`commande.a_payer` → `a_payer`…, `Etape::depuis_cle`);
+//! the payload is an `EtapeCommande` (which still reads the former `CommandeTerminee`, so
+//! outcomes queued before the lifecycle are sent as they were). What makes an email unique
+//! is the order's reference and the step's notification key,
+//! `EtapeCommande::cle_notification`: the step's name, or `paiement_refuse:<payment id>`
+//! (each declined attempt has its email). The key is stored in the `statut` column of
+//! `emails_envoyes` (see `migrations/0003`).
 //!
 //! Messages come in batches (what the broker already delivered). For a batch, in one
-//! transaction: claim each outcome's row in `emails_envoyes` with one INSERT (reference +
-//! status is the primary key; a concurrent duplicate waits on the uncommitted row, then finds
-//! it and skips), send the claimed emails concurrently, give back the claims whose send
-//! failed, commit, ack. The claims are inserted sorted by (reference, status): two workers
-//! holding the same outcomes in opposite orders then take their row locks in the same order,
-//! and one waits for the other instead of both waiting for each other (a deadlock).
+//! transaction: claim each email's row in `emails_envoyes` with one INSERT (reference + key is
+//! the primary key; a concurrent duplicate waits on the uncommitted row, then finds it and
+//! skips), send the claimed emails concurrently, give back the claims whose send failed,
+//! commit, ack. The claims are inserted sorted by (reference, key): two workers holding the
+//! same events in opposite orders then take their row locks in the same order, and one waits
+//! for the other instead of both waiting for each other (a deadlock).
 //!
 //! What becomes of a message:
-//! - unreadable event, or an address `contrats::email` refuses (the orders API refuses it
-//!   too, with the same parser) → dead-letter queue at once (`Issue::Poison`);
+//! - a routing key that is not a customer-visible step, an unreadable event, an event
+//!   lacking what its step's email is about (see `gabarits`), or an address
+//!   `contrats::email` refuses (the orders API refuses it too, with the same parser) →
+//!   dead-letter queue at once (`Issue::Poison`);
 //! - permanent SMTP refusal (a 5xx reply, e.g. 550 unknown user) → dead-letter queue at once:
 //!   the same server would refuse it on every try;
 //! - any other send failure (4xx reply, server unreachable, timeout) or a database failure →
@@ -28,7 +39,8 @@ use std::collections::HashSet;
 
 use anyhow::Context;
 use contrats::email::AdresseEmail;
-use contrats::evenements::{CommandeTerminee, StatutFinal};
+use contrats::evenements::EtapeCommande;
+use contrats::http::Etape;
 use lettre::message::Mailbox;
 use lettre::Address;
 use socle::amqp::{Issue, Message};
@@ -47,8 +59,9 @@ pub struct Notificateur {
 /// A readable event, ready to send.
 struct Envoi {
     rang: usize,
-    commande: CommandeTerminee,
-    statut: &'static str,
+    commande: EtapeCommande,
+    /// `EtapeCommande::cle_notification`: with the reference, what makes the email unique.
+    cle: String,
     /// Normalised by `contrats::email`: what is stored and sent.
     adresse: AdresseEmail,
     destinataire: Mailbox,
@@ -88,7 +101,10 @@ impl Notificateur {
     }
 
     fn preparer(&self, rang: usize, message: &Message) -> Result<Envoi, String> {
-        let commande: CommandeTerminee = serde_json::from_slice(&message.corps)
+        let etape = Etape::depuis_cle(&message.routing_key)
+            .filter(|e| *e != Etape::Recue)
+            .ok_or_else(|| format!("clé de routage sans courriel : {:?}", message.routing_key))?;
+        let commande: EtapeCommande = serde_json::from_slice(&message.corps)
             .map_err(|e| format!("événement illisible : {e}"))?;
         let (adresse, destinataire) = destinataire(&commande.email).map_err(|raison| {
             format!(
@@ -98,16 +114,12 @@ impl Notificateur {
         })?;
         let courriel = self
             .gabarits
-            .rendre(&commande)
-            .map_err(|e| format!("rendu impossible : {e}"))?;
-        let statut = match commande.statut {
-            StatutFinal::Confirmee => "confirmee",
-            StatutFinal::Annulee => "annulee",
-        };
+            .rendre(etape, &commande)
+            .map_err(|e| format!("rendu impossible : {e:#}"))?;
         Ok(Envoi {
             rang,
+            cle: commande.cle_notification(etape),
             commande,
-            statut,
             adresse,
             destinataire,
             courriel,
@@ -125,11 +137,9 @@ impl Notificateur {
         // wait on a row the other one claimed (a deadlock). In one global order, the second
         // one only waits for the first.
         let mut tries: Vec<&Envoi> = envois.iter().collect();
-        tries.sort_by(|a, b| {
-            (a.commande.reference, a.statut).cmp(&(b.commande.reference, b.statut))
-        });
+        tries.sort_by(|a, b| (a.commande.reference, &a.cle).cmp(&(b.commande.reference, &b.cle)));
         let references: Vec<Uuid> = tries.iter().map(|e| e.commande.reference).collect();
-        let statuts: Vec<&str> = tries.iter().map(|e| e.statut).collect();
+        let cles: Vec<&str> = tries.iter().map(|e| e.cle.as_str()).collect();
         let ids: Vec<i64> = tries.iter().map(|e| e.commande.id_commande).collect();
         let destinataires: Vec<&str> = tries.iter().map(|e| e.adresse.as_str()).collect();
         let mut reclames: HashSet<(Uuid, String)> = sqlx::query!(
@@ -138,7 +148,7 @@ impl Notificateur {
                ON CONFLICT DO NOTHING
                RETURNING reference, statut"#,
             &references,
-            &statuts as &[&str],
+            &cles as &[&str],
             &ids,
             &destinataires as &[&str]
         )
@@ -151,19 +161,25 @@ impl Notificateur {
 
         let mut a_envoyer = Vec::new();
         for envoi in envois {
-            // Already sent (or the same outcome twice in this batch): nothing to do.
-            if reclames.remove(&(envoi.commande.reference, envoi.statut.to_owned())) {
+            // Already sent (or the same email twice in this batch): nothing to do.
+            if reclames.remove(&(envoi.commande.reference, envoi.cle.clone())) {
                 a_envoyer.push(envoi);
             } else {
                 tracing::info!(
                     id_commande = envoi.commande.id_commande,
-                    "courriel déjà envoyé pour cet événement : ignoré"
+                    cle = envoi.cle,
+                    "courriel déjà envoyé pour cette étape : ignoré"
                 );
                 issues[envoi.rang] = Some(Issue::Traite);
             }
         }
         let resultats = futures::future::join_all(a_envoyer.iter().map(|envoi| {
-            let identifiant = format!("{}.{}", envoi.commande.reference, envoi.statut);
+            // A Message-ID's left part is a dot-atom: no `:` (from `paiement_refuse:<id>`).
+            let identifiant = format!(
+                "{}.{}",
+                envoi.commande.reference,
+                envoi.cle.replace(':', ".")
+            );
             async move {
                 self.expediteur
                     .envoyer(&envoi.destinataire, &identifiant, &envoi.courriel)
@@ -177,7 +193,7 @@ impl Notificateur {
                 Ok(()) => {
                     tracing::info!(
                         id_commande = envoi.commande.id_commande,
-                        statut = envoi.statut,
+                        cle = envoi.cle,
                         "courriel envoyé"
                     );
                     issues[envoi.rang] = Some(Issue::Traite);
@@ -197,7 +213,7 @@ impl Notificateur {
                     // Given back either way: a message shovelled back from the dead-letter
                     // queue (the mailbox exists now) must be able to claim it again.
                     rendus.0.push(envoi.commande.reference);
-                    rendus.1.push(envoi.statut);
+                    rendus.1.push(envoi.cle.as_str());
                 }
             }
         }
@@ -221,7 +237,7 @@ impl Notificateur {
     }
 }
 
-/// The recipient of an outcome, read with the orders API's own parser (`contrats::email`),
+/// The recipient of an email, read with the orders API's own parser (`contrats::email`),
 /// then handed to lettre as its parts: an address the API accepted is one lettre accepts
 /// (the property test below). The error never repeats the address.
 fn destinataire(email: &str) -> Result<(AdresseEmail, Mailbox), String> {

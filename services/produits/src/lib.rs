@@ -1,4 +1,5 @@
-//! The produits service: the catalogue and its stock, over HTTP.
+//! The produits service: the catalogue and its stock, over HTTP; reserves and gives back the
+//! stock of orders from the `commandes` exchange.
 //!
 //! # Layout
 //! - [`config`]: settings from the environment.
@@ -9,7 +10,10 @@
 //! - [`cache`]: catalogue pages kept as JSON, dropped by this instance's writes at once and
 //!   by everyone else's at the next poll of what changed (every 250 ms).
 //! - [`demo`]: the demo catalogue.
-//! - [`reservation`]: the `stock_update` consumer — reserves stock for new orders, once.
+//! - [`reservation`]: the `stock_update` consumer — reserves stock for new orders, once, and
+//!   records what each order took (`reservations`).
+//! - [`liberation`]: the `stock_liberation` consumer — gives a cancelled order's reservation
+//!   back, once per order, journalled in `mouvements_stock`.
 //! - [`erreur`]: the service's error type and its HTTP mapping.
 
 pub mod api;
@@ -19,6 +23,7 @@ pub mod demo;
 pub mod depot;
 pub mod domaine;
 pub mod erreur;
+pub mod liberation;
 pub mod reservation;
 pub mod startup;
 

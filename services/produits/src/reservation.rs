@@ -4,8 +4,11 @@
 //! transaction: record the event ids in the inbox (in id order) and skip those already there,
 //! lock the products (in id order: inbox ids then product ids, one global order, so concurrent
 //! batches cannot deadlock), then for each order in delivery order reserve every line only if
-//! every line is available, and write `stock.reserve` or `stock.refuse` to the outbox. Each
-//! product written gets a new version (a trigger: its ETag, see `api::ecriture`). The
+//! every line is available, record what it took in `reservations` (one row per order and
+//! product: what [`crate::liberation`] gives back if the order is cancelled), and write
+//! `stock.reserve` or `stock.refuse` to the outbox. An order that already holds reservations
+//! (the same order under another event id) reserves nothing more and gets no second answer.
+//! Each product written gets a new version (a trigger: its ETag, see `api::ecriture`). The
 //! messages are acked only after the commit. Should the batch's transaction fail, each message
 //! is tried again alone, so one bad message cannot hold back the others. Stock cannot go
 //! negative: the rows are locked while checked, and a CHECK constraint stands behind it. Under
@@ -64,6 +67,11 @@ fn conclure(lot: &[Valide], resultats: Vec<Resultat>) {
             Resultat::DejaTraite => {
                 tracing::info!(id_evenement = %evenement.id_evenement, "événement déjà traité, ignoré");
             }
+            Resultat::CommandeDejaReservee => tracing::warn!(
+                id_commande = evenement.id_commande,
+                id_evenement = %evenement.id_evenement,
+                "commande déjà réservée sous un autre événement : rien de plus n'est réservé"
+            ),
         }
     }
 }
@@ -93,6 +101,8 @@ enum Resultat {
     Reserve,
     Refuse(usize),
     DejaTraite,
+    /// Another event for the same order (same reference) already reserved it.
+    CommandeDejaReservee,
 }
 
 /// One transaction for the whole batch; one result per valid message, in order.
@@ -143,13 +153,35 @@ async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resulta
     .map(|p| (p.id, (p.nom, p.quantite_en_stock)))
     .collect();
 
+    // Read after the product locks: a batch holding the same order under another event id
+    // (it needs the same products) has committed by now, and this statement sees its rows.
+    let references: Vec<Uuid> = valides
+        .iter()
+        .filter(|(e, _)| nouveaux.contains(&e.id_evenement))
+        .map(|(e, _)| e.reference)
+        .collect();
+    let mut deja_reservees: HashSet<Uuid> = sqlx::query_scalar!(
+        "SELECT DISTINCT reference FROM reservations WHERE reference = ANY($1)",
+        &references
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("réservations existantes")?
+    .into_iter()
+    .collect();
+
     let mut resultats = Vec::with_capacity(valides.len());
     let mut evenements = Vec::new();
     let mut modifies = BTreeSet::new();
+    let mut tenues = Tenues::default();
     for (e, demande) in valides {
         // The same event twice in one batch: only its first copy counts.
         if !nouveaux.remove(&e.id_evenement) {
             resultats.push(Resultat::DejaTraite);
+            continue;
+        }
+        if deja_reservees.contains(&e.reference) {
+            resultats.push(Resultat::CommandeDejaReservee);
             continue;
         }
         let manquants: Vec<Manquant> = demande
@@ -171,7 +203,9 @@ async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resulta
                     p.1 -= n;
                     modifies.insert(*id);
                 }
+                tenues.ajouter(e, *id, *n);
             }
+            deja_reservees.insert(e.reference);
         }
         let reponse = ResultatStock {
             id_evenement: Uuid::new_v4(),
@@ -209,7 +243,42 @@ async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resulta
         .await
         .context("décrément du stock")?;
     }
+    if !tenues.references.is_empty() {
+        // New rows only (the orders were checked above); sorted by key, so that two batches
+        // inserting the same key (a race the check above cannot see) wait, not deadlock.
+        sqlx::query!(
+            r#"INSERT INTO reservations (reference, id_commande, produit_id, quantite)
+               SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::int[])
+                 AS r(reference, id_commande, produit_id, quantite)
+               ORDER BY reference, produit_id"#,
+            &tenues.references,
+            &tenues.commandes,
+            &tenues.produits,
+            &tenues.quantites
+        )
+        .execute(&mut *tx)
+        .await
+        .context("écriture des réservations")?;
+    }
     socle::outbox::ajouter_lot(&mut tx, &evenements).await?;
     tx.commit().await.context("validation de la réservation")?;
     Ok(resultats)
+}
+
+/// The rows of `reservations` a batch writes, as columns for one `UNNEST` insert.
+#[derive(Default)]
+struct Tenues {
+    references: Vec<Uuid>,
+    commandes: Vec<i64>,
+    produits: Vec<i64>,
+    quantites: Vec<i32>,
+}
+
+impl Tenues {
+    fn ajouter(&mut self, e: &CommandeNouvelle, produit_id: i64, quantite: i32) {
+        self.references.push(e.reference);
+        self.commandes.push(e.id_commande);
+        self.produits.push(produit_id);
+        self.quantites.push(quantite);
+    }
 }

@@ -1,8 +1,9 @@
-//! Building and running the service: bind, migrate, wire state, serve until stopped.
+//! Building and running the service: bind, migrate, wire state, consume `stock_update` and
+//! `stock_liberation`, serve until stopped.
 
 use std::sync::Arc;
 
-use contrats::noms::STOCK_UPDATE;
+use contrats::noms::{STOCK_LIBERATION, STOCK_UPDATE};
 use socle::amqp::OptionsConsommateur;
 use socle::messagerie::Messagerie;
 use socle::serveur::{Parties, Serveur};
@@ -10,7 +11,7 @@ use socle::serveur::{Parties, Serveur};
 use crate::api::{self, AppState};
 use crate::cache::{self, CacheCatalogue};
 use crate::config::Config;
-use crate::{demo, reservation};
+use crate::{demo, liberation, reservation};
 
 /// Migrations of this service, embedded in the binary and run at start-up.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -52,6 +53,19 @@ impl Application {
                 move |messages| reservation::traiter_lot(db.clone(), reveil.clone(), messages)
             },
         );
+        m.consommer_par_lots(
+            STOCK_LIBERATION,
+            OptionsConsommateur {
+                prefetch: config.service.prefetch,
+                ..Default::default()
+            },
+            {
+                let db = db.clone();
+                move |messages| liberation::traiter_lot(db.clone(), messages)
+            },
+        );
+        // What orders still hold is kept; given-back rows go after RETENTION_JOURS.
+        m.purger_table(db.clone(), "reservations", "libere_le");
 
         let etat = AppState {
             db: db.clone(),

@@ -47,6 +47,13 @@ const REGLES: &[Regle] = &[
         en_dev: &["testaide", "produits"],
         interdits: &[],
     },
+    // Its tests play commandes' part on the broker: no other service needed.
+    Regle {
+        krate: "paiements",
+        depend_de: Some(SERVICES),
+        en_dev: &["testaide"],
+        interdits: &[],
+    },
     Regle {
         krate: "mail-worker",
         depend_de: Some(SERVICES),
@@ -213,7 +220,16 @@ mod tests {
                 ],
                 &[]
             ),
-            paquet("parcours", &[("commandes", Dev), ("produits", Dev)], &[]),
+            paquet(
+                "paiements",
+                &[("contrats", Normale), ("socle", Normale), ("testaide", Dev)],
+                &["sha2"]
+            ),
+            paquet(
+                "parcours",
+                &[("commandes", Dev), ("produits", Dev), ("paiements", Dev)],
+                &[]
+            ),
         ])
         .is_empty());
     }

@@ -8,20 +8,22 @@ use socle::http::Json;
 use chrono::Utc;
 use uuid::Uuid;
 
-use contrats::http::StatutCommande;
+use contrats::http::{Etape, StatutCommande};
 
 use super::dto::CommandeEntrante;
 use super::{AppState, BASE};
 use crate::catalogue::ErreurCatalogue;
 use crate::domaine::{chiffrer, total, CleIdempotence, Commande, DemandeCommande, Erreurs, Ligne};
 use crate::erreur::ErreurApi;
-use crate::{depot, saga};
+use crate::{depot, evenements};
 use contrats::noms::cles;
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Place an order. Prices and names come from the catalogue; a retry with the same
-/// `Idempotency-Key` returns the first order instead of creating a second one.
+/// `Idempotency-Key` returns the first order instead of creating a second one (the key
+/// covers the email, name, address and lines: the same key with any of them different is a
+/// 422). The order starts `en_attente`, its history holds `recue`.
 #[utoipa::path(
     post, path = "", tag = "commandes",
     request_body = CommandeEntrante,
@@ -33,7 +35,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
                  ("Idempotent-Replayed" = bool, description = "Présent quand la réponse rejoue une commande existante"))),
         (status = 400, description = "JSON malformé", body = socle::http::CorpsErreur),
         (status = 413, description = "Corps trop grand", body = socle::http::CorpsErreur),
-        (status = 422, description = "Commande invalide (champ nommé) ou clé réutilisée", body = socle::http::CorpsErreur),
+        (status = 422, description = "Commande invalide, chaque champ fautif nommé (`email`, `nom`, `adresse`, `adresse.rue`, `adresse.npa`, `adresse.localite`, `produits[i].…`), ou clé réutilisée", body = socle::http::CorpsErreur),
         (status = 503, description = "Catalogue indisponible : rien n'est enregistré", body = socle::http::CorpsErreur),
     )
 )]
@@ -71,18 +73,26 @@ pub async fn creer(
     let total = total(&lignes);
 
     // The order, its lines and its event: all written, or none.
+    let client = &demande.client;
     let provisoire = Commande {
         id_commande: 0,
         reference: Uuid::new_v4(),
-        email: demande.email.as_str().to_owned(),
+        email: client.email.as_str().to_owned(),
+        nom: Some(client.nom.as_str().to_owned()),
+        adresse: Some(client.adresse.adresse()),
         statut: StatutCommande::EnAttente,
+        raison_annulation: None,
+        echeance_paiement: None,
+        paiement: None,
+        expedition: None,
         total,
         lignes: lignes.iter().map(Ligne::from).collect(),
+        historique: Vec::new(),
         cree_le: Utc::now(),
         modifie_le: Utc::now(),
     };
     // id_commande is 0 here; depot::creer puts the real one in (see there).
-    let evenement = saga::commande_nouvelle(&provisoire);
+    let evenement = evenements::commande_nouvelle(&provisoire);
     let charge = serde_json::to_string(&evenement)
         .map_err(|e| anyhow::anyhow!("sérialisation d'un événement : {e}"))?;
     let Some(commande) = depot::creer(
@@ -101,6 +111,7 @@ pub async fn creer(
             .ok_or_else(|| anyhow::anyhow!("commande concurrente disparue").into());
     };
     s.reveil.signaler();
+    evenements::compter(Etape::Recue, 1);
     tracing::info!(id_commande = commande.id_commande, reference = %commande.reference, "commande enregistrée");
     Ok(reponse_creee(commande, false))
 }

@@ -6,7 +6,10 @@ use serde::Deserialize;
 use socle::pagination::Pagination;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domaine::{Commande, DemandeCommande, Email, Erreurs, Quantite, LIGNES_MAX};
+use crate::domaine::{
+    AdresseLivraison, Client, Commande, DemandeCommande, Email, Envoi, Erreurs, Nom, Quantite,
+    LIGNES_MAX,
+};
 
 /// One product and quantity asked for.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,13 +60,33 @@ impl LigneEntrante {
     }
 }
 
-/// Body of POST /api/commandes (the seed's shape).
+/// Where to deliver, in Switzerland. Text fields are trimmed before their length is checked.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdresseEntrante {
+    /// Street and number: 1 to 200 characters (trimmed), no control character.
+    #[schema(value_type = String, required = true, example = "Rue du Lac 12")]
+    pub rue: Option<String>,
+    /// Swiss postcode: exactly four digits, 1000 to 9999.
+    #[schema(value_type = String, required = true, example = "1003", pattern = "^[1-9][0-9]{3}$")]
+    pub npa: Option<String>,
+    /// Town: 1 to 100 characters (trimmed), no control character.
+    #[schema(value_type = String, required = true, example = "Lausanne")]
+    pub localite: Option<String>,
+}
+
+/// Body of POST /api/commandes: the seed's shape, plus the customer's name and address.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandeEntrante {
-    #[schema(example = "client@example.com")]
+    #[schema(value_type = String, required = true, example = "client@example.com")]
     pub email: Option<String>,
-    #[schema(min_items = 1, max_items = 50)]
+    /// The customer's name: 1 to 100 characters (trimmed), no control character.
+    #[schema(value_type = String, required = true, example = "Ada Lovelace")]
+    pub nom: Option<String>,
+    #[schema(value_type = AdresseEntrante, required = true)]
+    pub adresse: Option<AdresseEntrante>,
+    #[schema(value_type = Vec<LigneEntrante>, required = true, min_items = 1, max_items = 50)]
     pub produits: Option<Vec<LigneEntrante>>,
 }
 
@@ -81,6 +104,31 @@ impl TryFrom<CommandeEntrante> for DemandeCommande {
                     e.insert("email".into(), m);
                 })
                 .ok(),
+        };
+        let nom = match c.nom {
+            None => {
+                e.insert("nom".into(), "le nom est requis".into());
+                None
+            }
+            Some(v) => Nom::try_from(v.as_str())
+                .map_err(|m| {
+                    e.insert("nom".into(), m);
+                })
+                .ok(),
+        };
+        let adresse = match c.adresse {
+            None => {
+                e.insert(
+                    "adresse".into(),
+                    "l'adresse de livraison est requise (rue, npa, localite)".into(),
+                );
+                None
+            }
+            Some(a) => {
+                AdresseLivraison::new(a.rue.as_deref(), a.npa.as_deref(), a.localite.as_deref())
+                    .map_err(|champs| e.extend(champs))
+                    .ok()
+            }
         };
         let mut lignes = Vec::new();
         match c.produits {
@@ -113,8 +161,15 @@ impl TryFrom<CommandeEntrante> for DemandeCommande {
                     .collect();
             }
         }
-        match email {
-            Some(email) if e.is_empty() => DemandeCommande::new(email, lignes),
+        match (email, nom, adresse) {
+            (Some(email), Some(nom), Some(adresse)) if e.is_empty() => DemandeCommande::new(
+                Client {
+                    email,
+                    nom,
+                    adresse,
+                },
+                lignes,
+            ),
             _ => Err(e),
         }
     }
@@ -126,8 +181,14 @@ impl From<Commande> for contrats::http::Commande {
         contrats::http::Commande {
             id_commande: c.id_commande,
             reference: c.reference,
+            echeance_paiement: c.echeance_en_cours(),
             email: c.email,
+            nom: c.nom,
+            adresse: c.adresse,
             statut: c.statut,
+            raison_annulation: c.raison_annulation,
+            paiement: c.paiement,
+            expedition: c.expedition,
             total: c.total,
             lignes: c
                 .lignes
@@ -140,9 +201,30 @@ impl From<Commande> for contrats::http::Commande {
                     sous_total: l.sous_total,
                 })
                 .collect(),
+            historique: c.historique,
             cree_le: c.cree_le,
             modifie_le: c.modifie_le,
         }
+    }
+}
+
+/// Body of POST /api/commandes/{reference}/expedition (the shape of
+/// `contrats::http::DemandeExpedition`, read loosely so that each bad field is named).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpeditionEntrante {
+    /// 1 to 100 characters (trimmed), no control character.
+    #[schema(value_type = String, required = true, example = "La Poste")]
+    pub transporteur: Option<String>,
+    /// 1 to 100 characters (trimmed), no control character.
+    #[schema(value_type = String, required = true, example = "99.00.123456.12345678")]
+    pub numero_suivi: Option<String>,
+}
+
+impl TryFrom<ExpeditionEntrante> for Envoi {
+    type Error = Erreurs;
+    fn try_from(d: ExpeditionEntrante) -> Result<Self, Erreurs> {
+        Envoi::new(d.transporteur.as_deref(), d.numero_suivi.as_deref())
     }
 }
 

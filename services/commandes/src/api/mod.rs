@@ -1,5 +1,9 @@
 //! The HTTP API of orders and its OpenAPI document.
+//!
+//! - `creation`: placing an order (idempotent); `lecture`: one order, the admin list;
+//!   `actions`: cancelling (customer or shop) and shipping (shop); [`dto`]: what travels.
 
+mod actions;
 mod creation;
 pub mod dto;
 mod lecture;
@@ -36,7 +40,7 @@ pub struct AppState {
 #[openapi(
     info(
         title = "Boutique 321 — API Commandes",
-        description = "Commandes : prix fixés par le service produits, total exact en CHF, création idempotente (`Idempotency-Key`)."
+        description = "Commandes : prix fixés par le service produits, total exact en CHF, création idempotente (`Idempotency-Key`), puis le cycle de vie : en_attente → a_payer (stock réservé, à payer avant `echeance_paiement`) → confirmee (payée) → expediee ; annulee en chemin (stock, expiree, client, boutique), avec l'historique de chaque étape."
     ),
     components(schemas(CorpsErreur)),
     modifiers(&SecuriteAdmin),
@@ -51,7 +55,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             BASE,
             OpenApiRouter::new()
                 .routes(routes!(creation::creer, lecture::lister))
-                .routes(routes!(lecture::obtenir)),
+                .routes(routes!(lecture::obtenir))
+                .routes(routes!(actions::annuler))
+                .routes(routes!(actions::expedier)),
         )
         .split_for_parts();
     // The seed's clients post to `/api/commandes/` too.

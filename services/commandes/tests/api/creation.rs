@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::aides::{erreur, spawn_app, spawn_app_avec_produits};
+use crate::aides::{corps, erreur, spawn_app, spawn_app_avec_produits};
 
 #[tokio::test]
 async fn une_commande_est_chiffree_par_le_catalogue_et_enregistree_en_attente() {
@@ -46,7 +46,7 @@ async fn le_chemin_avec_barre_finale_du_projet_d_origine_fonctionne() {
     let r = app
         .client
         .post(format!("{}/api/commandes/", app.adresse))
-        .json(&json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": 1}]}))
+        .json(&corps("a@example.com", &[(p, 1)]))
         .send()
         .await
         .unwrap();
@@ -231,4 +231,143 @@ async fn un_json_malforme_donne_un_400() {
         .unwrap();
     assert_eq!(r.status(), 400);
     erreur(r).await;
+}
+
+#[tokio::test]
+async fn le_nom_et_l_adresse_sont_enregistres_et_l_historique_commence_par_recue() {
+    let app = spawn_app().await;
+    let p = app.produit("Lampe", "10.00", 10).await;
+    let r = app
+        .commander_tel_quel(&json!({
+            "email": "a@example.com",
+            "nom": "  Ada Lovelace ",
+            "adresse": {"rue": " Rue du Lac 12 ", "npa": "1003", "localite": " Lausanne "},
+            "produits": [{"produit_id": p, "quantite": 1}]
+        }))
+        .await;
+    assert_eq!(r.status(), 201);
+    let c: Value = r.json().await.unwrap();
+    assert_eq!(c["nom"], "Ada Lovelace");
+    assert_eq!(
+        c["adresse"],
+        json!({"rue": "Rue du Lac 12", "npa": "1003", "localite": "Lausanne"})
+    );
+    let historique = c["historique"].as_array().unwrap();
+    assert_eq!(historique.len(), 1);
+    assert_eq!(historique[0]["etape"], "recue");
+    assert_eq!(historique[0]["statut"], "en_attente");
+    assert_eq!(historique[0]["le"], c["cree_le"]);
+    for vide in [
+        "raison_annulation",
+        "echeance_paiement",
+        "paiement",
+        "expedition",
+    ] {
+        assert!(c[vide].is_null(), "{vide} : {c}");
+    }
+    let lue: Value = app
+        .get(&format!(
+            "/api/commandes/{}",
+            c["reference"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lue, c);
+}
+
+#[tokio::test]
+async fn un_nom_ou_une_adresse_manquants_ou_invalides_sont_refuses_en_nommant_chaque_champ() {
+    let app = spawn_app().await;
+    let p = app.produit("Lampe", "10.00", 10).await;
+    let lignes = json!([{"produit_id": p, "quantite": 1}]);
+    let cas = [
+        (
+            json!({"email": "a@example.com", "produits": lignes}),
+            vec!["adresse", "nom"],
+        ),
+        (
+            json!({"email": "a@example.com", "nom": "   ", "adresse": {}, "produits": lignes}),
+            vec!["adresse.localite", "adresse.npa", "adresse.rue", "nom"],
+        ),
+        (
+            json!({
+                "email": "a@example.com", "nom": "é".repeat(101),
+                "adresse": {"rue": "r".repeat(201), "npa": "0999", "localite": "l".repeat(101)},
+                "produits": lignes
+            }),
+            vec!["adresse.localite", "adresse.npa", "adresse.rue", "nom"],
+        ),
+        (
+            json!({
+                "email": "a@example.com", "nom": "Ada",
+                "adresse": {"rue": "Rue 1", "npa": "10000", "localite": "Bex"},
+                "produits": lignes
+            }),
+            vec!["adresse.npa"],
+        ),
+        (
+            json!({
+                "email": "a@example.com", "nom": "Ada\nLovelace",
+                "adresse": {"rue": "Rue 1", "npa": " 1880", "localite": "Bex"},
+                "produits": lignes
+            }),
+            vec!["adresse.npa", "nom"],
+        ),
+    ];
+    for (corps, champs) in cas {
+        let r = app.commander_tel_quel(&corps).await;
+        assert_eq!(r.status(), 422, "{corps}");
+        let e = erreur(r).await;
+        assert_eq!(e["code"], "validation");
+        let noms: Vec<&String> = e["champs"].as_object().unwrap().keys().collect();
+        assert_eq!(noms, champs, "{e}");
+    }
+    // A field the address does not have, a postcode given as a number: refused too.
+    for adresse in [
+        json!({"rue": "Rue 1", "npa": "1880", "localite": "Bex", "pays": "CH"}),
+        json!({"rue": "Rue 1", "npa": 1880, "localite": "Bex"}),
+    ] {
+        let r = app
+            .commander_tel_quel(&json!({"email": "a@example.com", "nom": "Ada", "adresse": adresse, "produits": lignes}))
+            .await;
+        assert_eq!(r.status(), 422, "{adresse}");
+        erreur(r).await;
+    }
+    assert_eq!(app.nombre_de_commandes().await, 0);
+}
+
+#[tokio::test]
+async fn commande_nouvelle_garde_exactement_ses_champs() {
+    let app = spawn_app().await;
+    let p = app.produit("Lampe", "10.00", 10).await;
+    let r = app
+        .commander(
+            &json!({"email": "a@example.com", "produits": [{"produit_id": p, "quantite": 1}]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let charge: String =
+        sqlx::query_scalar("SELECT charge FROM outbox WHERE routing_key = 'commande.nouvelle'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let e: Value = serde_json::from_str(&charge).unwrap();
+    let champs: Vec<&String> = e.as_object().unwrap().keys().collect();
+    assert_eq!(
+        champs,
+        [
+            "email",
+            "id_commande",
+            "id_evenement",
+            "lignes",
+            "produits",
+            "reference",
+            "timestamp",
+            "total"
+        ]
+    );
 }

@@ -15,9 +15,11 @@ use crate::aides::{erreur, JETON};
 /// commandes alone (these tests never price an order) on `database_url`.
 async fn commandes_sur(database_url: String, delai_requete: Option<Duration>) -> String {
     let config = Config {
-        service: testaide::config_service(database_url, testaide::broker(), JETON),
-        produits_url: "http://127.0.0.1:1".into(),
         delai_produits: Duration::from_secs(1),
+        ..Config::new(
+            testaide::config_service(database_url, testaide::broker(), JETON),
+            "http://127.0.0.1:1",
+        )
     };
     let mut app = Application::build(config).await.expect("commandes");
     if let Some(d) = delai_requete {

@@ -84,3 +84,26 @@ async fn une_cle_trop_longue_est_refusee() {
     assert_eq!(r.status(), 422);
     assert!(erreur(r).await["champs"]["Idempotency-Key"].is_string());
 }
+
+#[tokio::test]
+async fn la_meme_cle_avec_un_autre_nom_ou_une_autre_adresse_est_refusee() {
+    let app = spawn_app().await;
+    let p = app.produit("Lampe", "10.00", 10).await;
+    let corps = crate::aides::corps("a@example.com", &[(p, 1)]);
+    assert_eq!(app.commander_avec_cle("cle-a", &corps).await.status(), 201);
+
+    let mut autre_npa = corps.clone();
+    autre_npa["adresse"]["npa"] = json!("1004");
+    let mut autre_nom = corps.clone();
+    autre_nom["nom"] = json!("Grace Hopper");
+    for autre in [autre_npa, autre_nom] {
+        let r = app.commander_avec_cle("cle-a", &autre).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(erreur(r).await["code"], "idempotence_conflit");
+    }
+    // The same request again is a retry.
+    let r = app.commander_avec_cle("cle-a", &corps).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["idempotent-replayed"], "true");
+    assert_eq!(app.nombre_de_commandes().await, 1);
+}

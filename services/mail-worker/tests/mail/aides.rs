@@ -1,12 +1,18 @@
 //! What the mail worker's tests share: the real worker on a fresh database and broker names
-//! of its own, a channel on the real RabbitMQ to publish outcomes and read queues, and the
-//! outcome events themselves.
+//! of its own, a channel on the real RabbitMQ to publish order steps and read queues, and the
+//! step events themselves.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use contrats::evenements::{CommandeTerminee, LigneEvenement, StatutFinal};
-use contrats::noms::{cles, Topologie, MAIL_NOTIFIER};
+use std::ops::Deref;
+
+use chrono::{DateTime, Utc};
+use contrats::evenements::{EtapeCommande, LigneEvenement, RefusPaiement};
+use contrats::http::{
+    Etape, Expedition, MotifRefus, PaiementCommande, RaisonAnnulation, StatutCommande,
+};
+use contrats::noms::{Topologie, MAIL_NOTIFIER};
 use lapin::message::BasicGetMessage;
 use lapin::options::BasicPublishOptions;
 use lapin::Connection;
@@ -87,6 +93,8 @@ pub struct Travailleur {
 
 impl Travailleur {
     pub async fn demarrer(r: &Reglages) -> Travailleur {
+        // Kept in memory for the tests that wait for a log line (printed too with TEST_LOG).
+        testaide::journal::installer();
         let config = mail_worker::Config {
             service: socle::config::ConfigService {
                 prefixe_broker: r.prefixe.clone(),
@@ -138,26 +146,41 @@ impl Canal {
         }
     }
 
-    /// Publishes `c` on the `commandes` exchange as commandes does (persistent, confirmed).
-    pub async fn publier(&self, c: &CommandeTerminee) {
-        let cle = match c.statut {
-            StatutFinal::Confirmee => cles::COMMANDE_CONFIRMEE,
-            StatutFinal::Annulee => cles::COMMANDE_ANNULEE,
-        };
+    /// Publishes `e` on the `commandes` exchange under its step's routing key, as commandes
+    /// does (persistent, `message_id` = event id, confirmed).
+    pub async fn publier(&self, e: &Evenement) {
+        self.publier_brut(
+            &self.topologie.exchange(),
+            e.etape.cle(),
+            &serde_json::to_vec(&e.commande).unwrap(),
+            &e.commande.id_evenement.to_string(),
+        )
+        .await;
+    }
+
+    /// Publishes `corps` on `exchange` (`""`: the default exchange, `cle` being a queue's
+    /// name) and waits for the broker's confirmation.
+    pub async fn publier_brut(&self, exchange: &str, cle: &str, corps: &[u8], message_id: &str) {
         let confirmation = self
             .canal
             .basic_publish(
-                self.topologie.exchange().into(),
+                exchange.into(),
                 cle.into(),
-                BasicPublishOptions::default(),
-                &serde_json::to_vec(c).unwrap(),
-                socle::amqp::proprietes_json(&c.id_evenement.to_string()),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                corps,
+                socle::amqp::proprietes_json(message_id),
             )
             .await
             .unwrap()
             .await
             .unwrap();
-        assert!(confirmation.is_ack());
+        assert!(
+            matches!(confirmation, lapin::Confirmation::Ack(None)),
+            "publication refusée ou sans file : {confirmation:?}"
+        );
     }
 
     /// Messages ready in `file`, and consumers on it.
@@ -180,15 +203,46 @@ impl Canal {
     }
 }
 
-/// An outcome event for `email`, with references of its own.
-pub fn terminee(email: &str, statut: StatutFinal) -> CommandeTerminee {
+/// A step event and the step it announces (its routing key).
+#[derive(Debug, Clone)]
+pub struct Evenement {
+    pub etape: Etape,
+    pub commande: EtapeCommande,
+}
+
+impl Deref for Evenement {
+    type Target = EtapeCommande;
+    fn deref(&self) -> &EtapeCommande {
+        &self.commande
+    }
+}
+
+pub fn instant(texte: &str) -> DateTime<Utc> {
+    texte.parse().unwrap()
+}
+
+/// The payment a paid order carries.
+pub fn paiement() -> PaiementCommande {
+    PaiementCommande {
+        id_paiement: Uuid::new_v4(),
+        marque: "visa".into(),
+        quatre_derniers: "4242".into(),
+        paye_le: instant("2026-11-28T09:20:00Z"),
+        rembourse_le: None,
+    }
+}
+
+/// An event of step `etape` for `email`, with references of its own and what that step's
+/// email needs (the deadline, the declined attempt, the payment, the shipment): a one-line
+/// order of CHF 18.50, cancelled at the customer's request after payment for `annulee`.
+pub fn evenement(email: &str, etape: Etape) -> Evenement {
     let prix = Decimal::new(1850, 2);
-    CommandeTerminee {
+    let mut c = EtapeCommande {
         id_evenement: Uuid::new_v4(),
         id_commande: i64::from(rand_id()),
         reference: Uuid::new_v4(),
         email: email.to_owned(),
-        statut,
+        statut: StatutCommande::APayer,
         total: prix,
         lignes: vec![LigneEvenement {
             produit_id: 1,
@@ -198,8 +252,60 @@ pub fn terminee(email: &str, statut: StatutFinal) -> CommandeTerminee {
             sous_total: prix,
         }],
         manquants: Vec::new(),
-        timestamp: chrono::Utc::now(),
+        raison: None,
+        nom: Some("Ada Lovelace".into()),
+        echeance_paiement: Some(instant("2026-11-28T09:15:00Z")),
+        paiement: None,
+        refus: None,
+        expedition: None,
+        timestamp: Utc::now(),
+    };
+    match etape {
+        Etape::Recue => c.statut = StatutCommande::EnAttente,
+        Etape::APayer => {}
+        Etape::PaiementRefuse => {
+            c.refus = Some(RefusPaiement {
+                id_paiement: Uuid::new_v4(),
+                motif: MotifRefus::CarteRefusee,
+            })
+        }
+        Etape::Confirmee => {
+            c.statut = StatutCommande::Confirmee;
+            c.echeance_paiement = None;
+            c.paiement = Some(paiement());
+        }
+        Etape::Annulee => {
+            c.statut = StatutCommande::Annulee;
+            c.echeance_paiement = None;
+            c.raison = Some(RaisonAnnulation::Client);
+            c.paiement = Some(paiement());
+        }
+        Etape::Expediee => {
+            c.statut = StatutCommande::Expediee;
+            c.echeance_paiement = None;
+            c.paiement = Some(paiement());
+            c.expedition = Some(Expedition {
+                transporteur: "La Poste".into(),
+                numero_suivi: "99.00.123456.12345678".into(),
+                expediee_le: instant("2026-11-30T14:00:00Z"),
+            });
+        }
+        Etape::Remboursee => {
+            c.statut = StatutCommande::Annulee;
+            c.echeance_paiement = None;
+            c.raison = Some(RaisonAnnulation::Client);
+            c.paiement = Some(PaiementCommande {
+                rembourse_le: Some(instant("2026-12-01T08:00:00Z")),
+                ..paiement()
+            });
+        }
     }
+    Evenement { etape, commande: c }
+}
+
+/// A confirmation for `email` (the step most tests use).
+pub fn confirmee(email: &str) -> Evenement {
+    evenement(email, Etape::Confirmee)
 }
 
 /// An order id unlikely to repeat between tests (only logs show it).

@@ -12,15 +12,14 @@
 //!   waits for `p`: a deadlock, every time. Sorted, both claim in the same order and one
 //!   simply waits for the other.
 
-use contrats::evenements::{CommandeTerminee, StatutFinal};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::aides::{adresse, attendre, terminee, Canal, Reglages, Travailleur};
+use crate::aides::{adresse, attendre, confirmee, Canal, Evenement, Reglages, Travailleur};
 use crate::serveur_smtp::ServeurSmtp;
 
 /// Holds the claims of `commandes` in a transaction of its own until dropped (rolled back).
-async fn tenir(db: &str, commandes: &[&CommandeTerminee]) -> PgConnection {
+async fn tenir(db: &str, commandes: &[&Evenement]) -> PgConnection {
     let mut c = PgConnection::connect(db).await.unwrap();
     sqlx::query("BEGIN").execute(&mut c).await.unwrap();
     for t in commandes {
@@ -75,8 +74,7 @@ async fn deux_travailleurs_aux_doublons_croises_ne_s_interbloquent_pas() {
         ..Reglages::nouveaux(smtp.port)
     };
     let canal = Canal::ouvrir(&reglages).await;
-    let [g1, g2, x, p, y] =
-        ["g1", "g2", "x", "p", "y"].map(|qui| terminee(&adresse(qui), StatutFinal::Confirmee));
+    let [g1, g2, x, p, y] = ["g1", "g2", "x", "p", "y"].map(|qui| confirmee(&adresse(qui)));
     let nom = reglages.nom_db().to_owned();
 
     let a = Travailleur::demarrer(&reglages).await;

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use contrats::evenements::StatutFinal;
+use contrats::http::Etape;
 use lapin::types::{AMQPValue, FieldTable};
 
-use crate::aides::{adresse, terminee, Canal, Reglages, Travailleur};
+use crate::aides::{adresse, confirmee, evenement, Canal, Reglages, Travailleur};
 use crate::serveur_smtp::ServeurSmtp;
 
 /// Generous for one try, yet well under what the retries allowed here would take (100 ms
@@ -32,13 +32,13 @@ async fn un_refus_definitif_va_en_dlq_du_premier_coup_et_les_autres_partent() {
     let canal = Canal::ouvrir(&reglages).await;
     let travailleur = Travailleur::demarrer(&reglages).await;
 
-    let refusee = terminee(&inconnu, StatutFinal::Confirmee);
-    canal.publier(&terminee(&a, StatutFinal::Confirmee)).await;
+    let refusee = confirmee(&inconnu);
+    canal.publier(&confirmee(&a)).await;
     canal.publier(&refusee).await;
-    canal.publier(&terminee(&b, StatutFinal::Annulee)).await;
+    canal.publier(&evenement(&b, Etape::Annulee)).await;
 
     let mort = canal.prendre(&canal.dlq(), VITE).await;
-    let corps: contrats::evenements::CommandeTerminee =
+    let corps: contrats::evenements::EtapeCommande =
         serde_json::from_slice(&mort.delivery.data).unwrap();
     assert_eq!(corps.reference, refusee.reference);
     let entetes = mort
@@ -110,9 +110,7 @@ async fn un_refus_passager_est_reessaye_puis_envoye() {
     let canal = Canal::ouvrir(&reglages).await;
     let travailleur = Travailleur::demarrer(&reglages).await;
 
-    canal
-        .publier(&terminee(&occupe, StatutFinal::Confirmee))
-        .await;
+    canal.publier(&confirmee(&occupe)).await;
     smtp.attendre("le courriel différé", |r| r.recus(&occupe) >= 1)
         .await;
     travailleur.arreter().await;

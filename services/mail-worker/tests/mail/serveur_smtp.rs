@@ -3,8 +3,9 @@
 //! maildev cannot do; it is not a stand-in for our code.
 //!
 //! It speaks what lettre needs: greeting, EHLO, MAIL FROM, RCPT TO, DATA, RSET, NOOP, QUIT.
-//! Every RCPT it refused and every message it accepted is recorded; [`ServeurSmtp::attendre`]
-//! waits until those records satisfy a condition.
+//! Every RCPT it refused and every message it accepted (with its content, read back with
+//! `mail-parser`: subject, text and HTML parts) is recorded; [`ServeurSmtp::attendre`] waits
+//! until those records satisfy a condition.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,13 +26,36 @@ enum Politique {
     Differer(u32),
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Registre {
     politiques: HashMap<String, Politique>,
     /// Per recipient (lower-cased): the RCPT replies refused, as codes.
     pub refus: HashMap<String, Vec<u16>>,
     /// Per recipient (lower-cased): the messages accepted for it.
     pub recus: HashMap<String, usize>,
+    /// Per recipient (lower-cased): each accepted message as sent (after the DATA command,
+    /// dot-stuffing undone).
+    pub messages: HashMap<String, Vec<Vec<u8>>>,
+}
+
+/// What a failed wait prints: everything but the messages' bytes.
+impl std::fmt::Debug for Registre {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registre")
+            .field("politiques", &self.politiques)
+            .field("refus", &self.refus)
+            .field("recus", &self.recus)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An accepted message, decoded.
+#[derive(Debug, Clone)]
+pub struct Courriel {
+    pub sujet: String,
+    pub texte: String,
+    pub html: String,
+    pub message_id: String,
 }
 
 impl Registre {
@@ -47,6 +71,26 @@ impl Registre {
             .get(&adresse.to_lowercase())
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The messages accepted for `adresse`, decoded, in the order received.
+    pub fn courriels(&self, adresse: &str) -> Vec<Courriel> {
+        self.messages
+            .get(&adresse.to_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|brut| {
+                let m = mail_parser::MessageParser::default()
+                    .parse(brut)
+                    .expect("un message MIME lisible");
+                Courriel {
+                    sujet: m.subject().unwrap_or_default().to_owned(),
+                    texte: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+                    html: m.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
+                    message_id: m.message_id().unwrap_or_default().to_owned(),
+                }
+            })
+            .collect()
     }
 }
 
@@ -184,6 +228,7 @@ async fn session(
                 ecriture
                     .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                     .await?;
+                let mut contenu = Vec::new();
                 loop {
                     ligne.clear();
                     if lecture.read_line(&mut ligne).await? == 0 {
@@ -192,11 +237,15 @@ async fn session(
                     if ligne == ".\r\n" {
                         break;
                     }
+                    // Dot-stuffing (RFC 5321 4.5.2): a leading `.` was doubled by the client.
+                    let sans = ligne.strip_prefix('.').unwrap_or(&ligne);
+                    contenu.extend_from_slice(sans.as_bytes());
                 }
                 {
                     let mut r = registre.lock().unwrap();
                     for d in destinataires.drain(..) {
-                        *r.recus.entry(d).or_default() += 1;
+                        *r.recus.entry(d.clone()).or_default() += 1;
+                        r.messages.entry(d).or_default().push(contenu.clone());
                     }
                 }
                 changement.notify_waiters();

@@ -1,6 +1,6 @@
-//! A whole shop backend for one test: produits, commandes and the mail worker in-process,
-//! fresh databases, broker names of its own, and a cuttable proxy in front of RabbitMQ (per
-//! service) and of the SMTP catcher.
+//! A whole shop backend for one test: produits, commandes, paiements and the mail worker
+//! in-process, fresh databases, broker names of its own, and a cuttable proxy in front of
+//! RabbitMQ (per service) and of the SMTP catcher.
 //!
 //! Tests wait for positive markers, never for « nothing happened » after a sleep: a message
 //! is known to be handled and acked when its consumer logs the batch that held it as
@@ -26,6 +26,16 @@ pub const JETON: &str = "jeton-de-test";
 pub const DELAI: Duration = Duration::from_secs(60);
 /// The mail worker's first retry delay here.
 const DELAI_REESSAI_MAIL: Duration = Duration::from_millis(200);
+/// commandes looks for orders past their deadline this often here.
+const INTERVALLE_EXPIRATION: Duration = Duration::from_millis(200);
+/// The card paiements' simulated provider always accepts.
+pub const CARTE_ACCEPTEE: &str = "4242 4242 4242 4242";
+/// The card it always declines.
+pub const CARTE_REFUSEE: &str = "4000 0000 0000 0002";
+/// The routing keys of the events the mail worker turns into emails.
+const CLES_COURRIELS: &str =
+    "('commande.a_payer', 'commande.paiement_refuse', 'commande.confirmee', \
+     'commande.annulee', 'commande.expediee', 'commande.remboursee')";
 
 /// One running service and how to stop it.
 struct EnMarche {
@@ -58,21 +68,28 @@ pub struct Boutique {
     pub client: reqwest::Client,
     pub produits_url: String,
     pub commandes_url: String,
+    pub paiements_url: String,
     port_produits: u16,
     port_commandes: u16,
+    port_paiements: u16,
     db_produits: String,
     db_commandes: String,
+    db_paiements: String,
     db_mail: String,
     /// Per service, its link to RabbitMQ.
     pub broker_produits: Proxy,
     pub broker_commandes: Proxy,
+    pub broker_paiements: Proxy,
     pub broker_mail: Proxy,
     pub smtp: Proxy,
     produits: Option<EnMarche>,
     commandes: Option<EnMarche>,
+    paiements: Option<EnMarche>,
     mail: Option<EnMarche>,
     /// Failed sends before the mail worker dead-letters a message.
     pub tentatives_mail: u32,
+    /// How long an order waits for its payment (commandes' `DELAI_PAIEMENT`).
+    pub delai_paiement: Duration,
 }
 
 fn amqp(proxy: &Proxy) -> String {
@@ -95,6 +112,15 @@ impl Boutique {
     }
 
     pub async fn demarrer_avec(tentatives_mail: u32) -> Boutique {
+        Self::demarrer_avec_reglages(tentatives_mail, Duration::from_secs(900)).await
+    }
+
+    /// A shop whose orders lapse `delai_paiement` after their stock was reserved.
+    pub async fn demarrer_avec_delai_de_paiement(delai_paiement: Duration) -> Boutique {
+        Self::demarrer_avec_reglages(5, delai_paiement).await
+    }
+
+    async fn demarrer_avec_reglages(tentatives_mail: u32, delai_paiement: Duration) -> Boutique {
         journal::installer();
         let broker = &testaide::adresse_broker();
         let mut b = Boutique {
@@ -102,23 +128,30 @@ impl Boutique {
             client: reqwest::Client::new(),
             produits_url: String::new(),
             commandes_url: String::new(),
+            paiements_url: String::new(),
             port_produits: 0,
             port_commandes: 0,
+            port_paiements: 0,
             db_produits: testaide::base_de_test("produits"),
             db_commandes: testaide::base_de_test("commandes"),
+            db_paiements: testaide::base_de_test("paiements"),
             db_mail: testaide::base_de_test("mail"),
             broker_produits: Proxy::demarrer(broker).await,
             broker_commandes: Proxy::demarrer(broker).await,
+            broker_paiements: Proxy::demarrer(broker).await,
             broker_mail: Proxy::demarrer(broker).await,
             smtp: Proxy::demarrer(&format!("127.0.0.1:{}", testaide::boite_mail::port_smtp()))
                 .await,
             produits: None,
             commandes: None,
+            paiements: None,
             mail: None,
             tentatives_mail,
+            delai_paiement,
         };
         b.demarrer_produits().await;
         b.demarrer_commandes().await;
+        b.demarrer_paiements().await;
         b.demarrer_mail().await;
         b
     }
@@ -162,14 +195,18 @@ impl Boutique {
 
     pub async fn demarrer_commandes(&mut self) {
         let config = commandes::Config {
-            service: self.config_service(
-                self.port_commandes,
-                &self.db_commandes,
-                &self.broker_commandes,
-                32,
-            ),
-            produits_url: self.produits_url.clone(),
             delai_produits: Duration::from_secs(10),
+            delai_paiement: self.delai_paiement,
+            intervalle_expiration: INTERVALLE_EXPIRATION,
+            ..commandes::Config::new(
+                self.config_service(
+                    self.port_commandes,
+                    &self.db_commandes,
+                    &self.broker_commandes,
+                    32,
+                ),
+                self.produits_url.clone(),
+            )
         };
         let app = commandes::Application::build(config)
             .await
@@ -178,6 +215,26 @@ impl Boutique {
         self.commandes_url = format!("http://127.0.0.1:{}", app.port());
         let arret = app.jeton_arret();
         self.commandes = Some(lancer(app.run_until_stopped(), arret));
+    }
+
+    pub async fn demarrer_paiements(&mut self) {
+        let config = paiements::Config {
+            service: self.config_service(
+                self.port_paiements,
+                &self.db_paiements,
+                &self.broker_paiements,
+                32,
+            ),
+            delai_fournisseur: Duration::from_secs(3),
+            delai_carte_lente: Duration::from_secs(30),
+        };
+        let app = paiements::Application::build(config)
+            .await
+            .expect("paiements");
+        self.port_paiements = app.port();
+        self.paiements_url = format!("http://127.0.0.1:{}", app.port());
+        let arret = app.jeton_arret();
+        self.paiements = Some(lancer(app.run_until_stopped(), arret));
     }
 
     pub async fn demarrer_mail(&mut self) {
@@ -201,6 +258,7 @@ impl Boutique {
     pub async fn arreter_tout(&mut self) {
         for s in [
             self.mail.take(),
+            self.paiements.take(),
             self.commandes.take(),
             self.produits.take(),
         ]
@@ -250,6 +308,7 @@ impl Boutique {
         for p in [
             &self.broker_produits,
             &self.broker_commandes,
+            &self.broker_paiements,
             &self.broker_mail,
         ] {
             p.couper();
@@ -258,6 +317,7 @@ impl Boutique {
         for p in [
             &self.broker_produits,
             &self.broker_commandes,
+            &self.broker_paiements,
             &self.broker_mail,
         ] {
             p.retablir();
@@ -267,6 +327,7 @@ impl Boutique {
     pub async fn redemarrer_tout(&mut self) {
         self.demarrer_produits().await;
         self.demarrer_commandes().await;
+        self.demarrer_paiements().await;
         self.demarrer_mail().await;
     }
 
@@ -304,7 +365,12 @@ impl Boutique {
         let r = self
             .client
             .post(format!("{}/api/commandes", self.commandes_url))
-            .json(&json!({"email": email, "produits": produits}))
+            .json(&json!({
+                "email": email,
+                "produits": produits,
+                "nom": "Ada Lovelace",
+                "adresse": {"rue": "Rue du Lac 12", "npa": "1003", "localite": "Lausanne"},
+            }))
             .send()
             .await
             .unwrap();
@@ -328,7 +394,126 @@ impl Boutique {
             .unwrap()
     }
 
-    /// Waits until the order leaves `en_attente`; returns its final status.
+    /// Pays `reference` with `carte` (a fresh Idempotency-Key); returns the status and body of
+    /// paiements' answer. While paiements has not yet learned what the order owes (409
+    /// `paiement_pas_ouvert`, with Retry-After) it tries again, as the storefront does.
+    pub async fn payer(&self, reference: &str, carte: &str) -> (u16, Value) {
+        let cle = uuid::Uuid::new_v4().to_string();
+        let debut = Instant::now();
+        loop {
+            let r = self
+                .client
+                .post(format!("{}/api/paiements", self.paiements_url))
+                .header("Idempotency-Key", &cle)
+                .json(&json!({
+                    "reference": reference,
+                    "carte": {"numero": carte, "expiration": "12/39", "cvc": "123"},
+                }))
+                .send()
+                .await
+                .unwrap();
+            let statut = r.status().as_u16();
+            let corps: Value = r.json().await.unwrap();
+            if statut == 409 && corps["code"] == "paiement_pas_ouvert" {
+                assert!(debut.elapsed() < DELAI, "paiement jamais ouvert : {corps}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            return (statut, corps);
+        }
+    }
+
+    /// Cancels `reference` as its customer (`admin` false) or as the shop; returns the status
+    /// and body of the answer.
+    pub async fn annuler(&self, reference: &str, admin: bool) -> (u16, Value) {
+        let mut requete = self.client.post(format!(
+            "{}/api/commandes/{reference}/annulation",
+            self.commandes_url
+        ));
+        if admin {
+            requete = requete.bearer_auth(JETON);
+        }
+        let r = requete.send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// Ships `reference` (admin); returns the status and body of the answer.
+    pub async fn expedier(&self, reference: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!(
+                "{}/api/commandes/{reference}/expedition",
+                self.commandes_url
+            ))
+            .bearer_auth(JETON)
+            .json(&json!({"transporteur": "La Poste", "numero_suivi": "99.00.123456.12345678"}))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// Waits until the order satisfies `condition`; returns it.
+    pub async fn attendre_commande(
+        &self,
+        reference: &str,
+        quoi: &str,
+        condition: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let debut = Instant::now();
+        loop {
+            let c = self.commande(reference).await;
+            if condition(&c) {
+                return c;
+            }
+            assert!(
+                debut.elapsed() < DELAI,
+                "la commande {reference} n'a jamais été {quoi} : {c}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the order's status is `statut`; returns the order.
+    pub async fn attendre_statut(&self, reference: &str, statut: &str) -> Value {
+        self.attendre_commande(reference, statut, |c| c["statut"] == statut)
+            .await
+    }
+
+    /// Waits until paiements knows what `reference` owes (it read `commande.a_payer`).
+    pub async fn attendre_paiement_ouvert(&self, reference: &str) {
+        let db = sqlx::PgPool::connect(&self.db_paiements).await.unwrap();
+        let debut = Instant::now();
+        loop {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM commandes_a_payer WHERE reference = $1::uuid",
+            )
+            .bind(reference)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            if n == 1 {
+                return;
+            }
+            assert!(debut.elapsed() < DELAI, "paiements ignore {reference}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The payment `id` as paiements shows it.
+    pub async fn paiement(&self, id: &str) -> Value {
+        self.client
+            .get(format!("{}/api/paiements/{id}", self.paiements_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until the order leaves `en_attente`; returns its status then (`a_payer` once its
+    /// stock is reserved, `annulee` when refused).
     pub async fn statut_final(&self, reference: &str) -> String {
         let debut = Instant::now();
         loop {
@@ -374,6 +559,13 @@ impl Boutique {
 
     /// Like [`Self::emails_exactement`] with `n = 1`, for many addresses at once.
     pub async fn un_email_chacun(&self, adresses: &[String]) {
+        let attendus: Vec<(String, usize)> = adresses.iter().map(|a| (a.clone(), 1)).collect();
+        self.emails_par_adresse(&attendus).await;
+    }
+
+    /// Waits until each address got its number of emails, then for the mail pipeline to be at
+    /// rest, and checks that none got more.
+    pub async fn emails_par_adresse(&self, attendus: &[(String, usize)]) {
         let compter = |tous: Vec<Value>| {
             let mut compte: std::collections::HashMap<String, usize> = Default::default();
             for e in tous {
@@ -388,21 +580,24 @@ impl Boutique {
         let debut = Instant::now();
         loop {
             let compte = compter(testaide::boite_mail::tous_les_emails().await);
-            let recus = adresses.iter().filter(|a| compte.contains_key(*a)).count();
-            if recus == adresses.len() {
+            let servis = attendus
+                .iter()
+                .filter(|(a, n)| compte.get(a).copied().unwrap_or(0) >= *n)
+                .count();
+            if servis == attendus.len() {
                 break;
             }
             assert!(
                 debut.elapsed() < DELAI,
-                "{recus} destinataires sur {} ont reçu leur courriel",
-                adresses.len()
+                "{servis} destinataires sur {} ont reçu leurs courriels",
+                attendus.len()
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        self.mail_notifier_au_repos(&adresses[0]).await;
+        self.mail_notifier_au_repos(&attendus[0].0).await;
         let compte = compter(testaide::boite_mail::tous_les_emails().await);
-        for a in adresses {
-            assert_eq!(compte.get(a), Some(&1), "courriels pour {a}");
+        for (a, n) in attendus {
+            assert_eq!(compte.get(a), Some(n), "courriels pour {a}");
         }
     }
 
@@ -415,10 +610,10 @@ impl Boutique {
         let db = self.db_commandes().await;
         let debut = Instant::now();
         loop {
-            let en_attente: i64 = sqlx::query_scalar(
+            let en_attente: i64 = sqlx::query_scalar(&format!(
                 "SELECT count(*) FROM outbox WHERE publie_le IS NULL
-                 AND routing_key IN ('commande.confirmee', 'commande.annulee')",
-            )
+                 AND routing_key IN {CLES_COURRIELS}"
+            ))
             .fetch_one(&db)
             .await
             .unwrap();
@@ -431,12 +626,12 @@ impl Boutique {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let doublon: String = sqlx::query_scalar(
-            "SELECT charge FROM outbox
-             WHERE routing_key IN ('commande.confirmee', 'commande.annulee')
+        let (cle, doublon): (String, String) = sqlx::query_as(&format!(
+            "SELECT routing_key, charge FROM outbox
+             WHERE routing_key IN {CLES_COURRIELS}
                AND charge::jsonb ->> 'email' = $1
-             ORDER BY id LIMIT 1",
-        )
+             ORDER BY id LIMIT 1"
+        ))
         .bind(adresse)
         .fetch_one(&db)
         .await
@@ -451,7 +646,9 @@ impl Boutique {
                 );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            let sentinelle = self.deposer(&canal, &file, doublon.as_bytes()).await;
+            // Through the exchange with its own key: the worker reads the step from it (other
+            // queues bound to that key get a duplicate too, which they skip).
+            let sentinelle = self.publier(&canal, &cle, doublon.as_bytes()).await;
             self.attendre_conclusion(&file, &sentinelle).await;
             if self.en_attente_de_reessai(&canal, MAIL_NOTIFIER).await == 0 {
                 return;

@@ -13,7 +13,7 @@ async fn la_meme_commande_nouvelle_publiee_deux_fois_ne_decremente_qu_une_fois()
     let c = b.commander(&email, &[(p, 3)]).await;
     assert_eq!(
         b.statut_final(c["reference"].as_str().unwrap()).await,
-        "confirmee"
+        "a_payer"
     );
     let nouvelle = b.charge_outbox_commandes(cles::COMMANDE_NOUVELLE).await;
 
@@ -39,24 +39,24 @@ async fn la_meme_commande_nouvelle_publiee_deux_fois_ne_decremente_qu_une_fois()
 }
 
 #[tokio::test]
-async fn la_meme_confirmation_publiee_deux_fois_n_envoie_qu_un_courriel() {
+async fn la_meme_etape_publiee_deux_fois_n_envoie_qu_un_courriel() {
     let b = Boutique::demarrer().await;
     let p = b.creer_produit("Souris", "59.90", 10).await;
     let email = b.adresse("redite");
     let c = b.commander(&email, &[(p, 1)]).await;
     assert_eq!(
         b.statut_final(c["reference"].as_str().unwrap()).await,
-        "confirmee"
+        "a_payer"
     );
     b.emails_exactement(&email, 1).await;
-    let confirmee = b.charge_outbox_commandes(cles::COMMANDE_CONFIRMEE).await;
+    let a_payer = b.charge_outbox_commandes(cles::COMMANDE_A_PAYER).await;
 
     let canal = b.canal().await;
     let premier = b
-        .publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())
+        .publier(&canal, cles::COMMANDE_A_PAYER, a_payer.as_bytes())
         .await;
     let second = b
-        .publier(&canal, cles::COMMANDE_CONFIRMEE, confirmee.as_bytes())
+        .publier(&canal, cles::COMMANDE_A_PAYER, a_payer.as_bytes())
         .await;
     let file = b.topologie().file(MAIL_NOTIFIER);
     b.attendre_conclusion(&file, &premier).await;
@@ -72,7 +72,7 @@ async fn un_resultat_de_stock_en_retard_ne_change_pas_une_commande_terminee() {
     let email = b.adresse("tardif");
     let c = b.commander(&email, &[(p, 1)]).await;
     let reference = c["reference"].as_str().unwrap();
-    assert_eq!(b.statut_final(reference).await, "confirmee");
+    assert_eq!(b.statut_final(reference).await, "a_payer");
 
     // A refusal for the same order arrives late (a replayed or forged event).
     let tardif = serde_json::json!({
@@ -91,7 +91,7 @@ async fn un_resultat_de_stock_en_retard_ne_change_pas_une_commande_terminee() {
         .await;
 
     // Its transaction is over: it changed nothing and wrote no cancellation to send.
-    assert_eq!(b.commande(reference).await["statut"], "confirmee");
+    assert_eq!(b.commande(reference).await["statut"], "a_payer");
     let annulations: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM outbox
          WHERE routing_key = 'commande.annulee' AND charge::jsonb ->> 'reference' = $1",

@@ -2,6 +2,7 @@
 
 mod boutique;
 mod concurrence;
+mod cycle;
 mod doublons;
 mod pannes;
 mod poison;

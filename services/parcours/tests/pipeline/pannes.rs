@@ -33,7 +33,7 @@ async fn des_commandes_acceptees_pendant_une_panne_du_broker_sont_publiees_a_son
     b.broker_commandes.retablir();
 
     for r in &references {
-        assert_eq!(b.statut_final(r).await, "confirmee");
+        assert_eq!(b.statut_final(r).await, "a_payer");
     }
     assert_eq!(b.stock(p).await, 15);
     b.un_email_chacun(&adresses).await;
@@ -71,13 +71,13 @@ async fn des_consommateurs_tues_en_pleine_charge_puis_relances_terminent_chaque_
     assert!(finies_avant < 120, "le crash doit tomber en plein flux");
     b.redemarrer_tout().await;
 
-    let mut confirmees = 0;
+    let mut reservees = 0;
     for c in &commandes {
-        if b.statut_final(c["reference"].as_str().unwrap()).await == "confirmee" {
-            confirmees += 1;
+        if b.statut_final(c["reference"].as_str().unwrap()).await == "a_payer" {
+            reservees += 1;
         }
     }
-    assert_eq!(confirmees, 80);
+    assert_eq!(reservees, 80);
     assert_eq!(b.stock(p).await, 0);
     b.un_email_chacun(&adresses).await;
 }
@@ -91,7 +91,7 @@ async fn un_serveur_smtp_en_panne_retarde_le_courriel_sans_le_perdre() {
     let c = b.commander(&email, &[(p, 1)]).await;
     assert_eq!(
         b.statut_final(c["reference"].as_str().unwrap()).await,
-        "confirmee"
+        "a_payer"
     );
     // Two failed tries, each parked for a retry (200 ms, then 400 ms), are the marker.
     let file = b.topologie().file(MAIL_NOTIFIER);
@@ -217,7 +217,7 @@ async fn un_arret_demande_pendant_une_reservation_la_termine_et_l_acquitte_avant
     // And once produits is back, the order completes once.
     b.demarrer_produits().await;
     let reference = c["reference"].as_str().unwrap();
-    assert_eq!(b.statut_final(reference).await, "confirmee");
+    assert_eq!(b.statut_final(reference).await, "a_payer");
     assert_eq!(b.stock(p).await, 3);
     b.emails_exactement(&a, 1).await;
 }
@@ -232,10 +232,10 @@ async fn un_evenement_laisse_dans_l_outbox_par_une_autre_replique_est_publie_san
     let c = b.commander(&premier, &[(p, 1)]).await;
     assert_eq!(
         b.statut_final(c["reference"].as_str().unwrap()).await,
-        "confirmee"
+        "a_payer"
     );
     let charge = b
-        .charge_outbox_commandes(contrats::noms::cles::COMMANDE_CONFIRMEE)
+        .charge_outbox_commandes(contrats::noms::cles::COMMANDE_A_PAYER)
         .await;
     let mut evenement: serde_json::Value = serde_json::from_str(&charge).unwrap();
     let second = b.adresse("replique-b");
@@ -247,7 +247,7 @@ async fn un_evenement_laisse_dans_l_outbox_par_une_autre_replique_est_publie_san
     // Act
     sqlx::query("INSERT INTO outbox (id_evenement, routing_key, charge) VALUES ($1, $2, $3)")
         .bind(id_evenement)
-        .bind(contrats::noms::cles::COMMANDE_CONFIRMEE)
+        .bind(contrats::noms::cles::COMMANDE_A_PAYER)
         .bind(evenement.to_string())
         .execute(&b.db_commandes().await)
         .await

@@ -1,7 +1,9 @@
 //! A poison message never blocks a queue: it goes to the dead-letter queue at once and the
 //! next good message is processed.
 
-use contrats::noms::{File, COMMANDES_STATUT, MAIL_NOTIFIER, STOCK_UPDATE};
+use contrats::noms::{
+    File, COMMANDES_STATUT, MAIL_NOTIFIER, PAIEMENTS_COMMANDES, STOCK_LIBERATION, STOCK_UPDATE,
+};
 
 use crate::boutique::Boutique;
 
@@ -25,7 +27,7 @@ async fn un_message_illisible_va_en_dlq_et_la_file_continue(file: File, routing_
     let c = b.commander(&email, &[(p, 1)]).await;
     assert_eq!(
         b.statut_final(c["reference"].as_str().unwrap()).await,
-        "confirmee"
+        "a_payer"
     );
     b.emails_exactement(&email, 1).await;
 }
@@ -42,5 +44,21 @@ async fn un_message_illisible_dans_commandes_statut_va_en_dlq() {
 
 #[tokio::test]
 async fn un_message_illisible_dans_mail_notifier_va_en_dlq() {
-    un_message_illisible_va_en_dlq_et_la_file_continue(MAIL_NOTIFIER, "commande.confirmee").await;
+    un_message_illisible_va_en_dlq_et_la_file_continue(MAIL_NOTIFIER, "commande.a_payer").await;
+}
+
+#[tokio::test]
+async fn un_message_illisible_dans_stock_liberation_va_en_dlq() {
+    un_message_illisible_va_en_dlq_et_la_file_continue(STOCK_LIBERATION, "stock.libere").await;
+}
+
+#[tokio::test]
+async fn un_message_illisible_dans_paiements_commandes_va_en_dlq() {
+    un_message_illisible_va_en_dlq_et_la_file_continue(PAIEMENTS_COMMANDES, "commande.annulee")
+        .await;
+}
+
+#[tokio::test]
+async fn un_resultat_de_paiement_illisible_dans_commandes_statut_va_en_dlq() {
+    un_message_illisible_va_en_dlq_et_la_file_continue(COMMANDES_STATUT, "paiement.accepte").await;
 }

@@ -160,7 +160,7 @@ async fn un_evenement_qu_aucune_file_ne_recoit_reste_dans_l_outbox_jusqu_a_ce_qu
     let c = b.commander(&premier, &[(p, 1)]).await;
     assert_eq!(
         b.statut_final(c["reference"].as_str().unwrap()).await,
-        "confirmee"
+        "a_payer"
     );
     let db = b.db_commandes().await;
     let secret = format!("charge-secrete-{}", uuid::Uuid::new_v4().simple());
@@ -174,7 +174,7 @@ async fn un_evenement_qu_aucune_file_ne_recoit_reste_dans_l_outbox_jusqu_a_ce_qu
         .await
         .unwrap();
     let mut confirmation: serde_json::Value = serde_json::from_str(
-        &b.charge_outbox_commandes(contrats::noms::cles::COMMANDE_CONFIRMEE)
+        &b.charge_outbox_commandes(contrats::noms::cles::COMMANDE_A_PAYER)
             .await,
     )
     .unwrap();
@@ -185,7 +185,7 @@ async fn un_evenement_qu_aucune_file_ne_recoit_reste_dans_l_outbox_jusqu_a_ce_qu
     confirmation["email"] = second.clone().into();
     sqlx::query("INSERT INTO outbox (id_evenement, routing_key, charge) VALUES ($1, $2, $3)")
         .bind(id_confirmation)
-        .bind(contrats::noms::cles::COMMANDE_CONFIRMEE)
+        .bind(contrats::noms::cles::COMMANDE_A_PAYER)
         .bind(confirmation.to_string())
         .execute(&db)
         .await

@@ -29,7 +29,7 @@ async fn chaque_service_purge_au_demarrage_ce_qui_a_vieilli_et_garde_le_reste() 
     let email = b.adresse("retention");
     let c = b.commander(&email, &[(p, 1)]).await;
     let reference = c["reference"].as_str().unwrap().to_owned();
-    assert_eq!(b.statut_final(&reference).await, "confirmee");
+    assert_eq!(b.statut_final(&reference).await, "a_payer");
     b.emails_exactement(&email, 1).await;
     let (produits, commandes, mail) = (
         b.db_produits().await,
@@ -113,7 +113,7 @@ async fn chaque_service_purge_au_demarrage_ce_qui_a_vieilli_et_garde_le_reste() 
         )
         .await,
         2,
-        "commande.nouvelle et commande.confirmee restent"
+        "commande.nouvelle et commande.a_payer restent"
     );
     let envoye: i64 =
         sqlx::query_scalar("SELECT count(*) FROM emails_envoyes WHERE reference = $1::uuid")

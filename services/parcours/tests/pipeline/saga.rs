@@ -3,7 +3,7 @@
 use crate::boutique::Boutique;
 
 #[tokio::test]
-async fn une_commande_decremente_le_stock_est_confirmee_et_envoie_un_seul_courriel() {
+async fn une_commande_reserve_son_stock_et_envoie_un_seul_courriel_pour_la_payer() {
     let b = Boutique::demarrer().await;
     let lampe = b.creer_produit("Lampe Lugano", "49.90", 5).await;
     let tasse = b.creer_produit("Tasse Jura", "18.50", 10).await;
@@ -12,12 +12,12 @@ async fn une_commande_decremente_le_stock_est_confirmee_et_envoie_un_seul_courri
     let c = b.commander(&email, &[(lampe, 2), (tasse, 1)]).await;
     let reference = c["reference"].as_str().unwrap();
 
-    assert_eq!(b.statut_final(reference).await, "confirmee");
+    assert_eq!(b.statut_final(reference).await, "a_payer");
     assert_eq!(b.stock(lampe).await, 3);
     assert_eq!(b.stock(tasse).await, 9);
     let emails = b.emails_exactement(&email, 1).await;
     let e = &emails[0];
-    assert!(e["subject"].as_str().unwrap().contains("confirmée"));
+    assert!(e["subject"].as_str().unwrap().contains("à payer"));
     let texte = e["text"].as_str().unwrap();
     assert!(
         texte.contains("2 × Lampe Lugano à CHF 49.90 = CHF 99.80"),

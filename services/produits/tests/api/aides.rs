@@ -1,10 +1,12 @@
 //! `spawn_app()`: the service on a random port with a database of its own; helpers to read
-//! ETags and to publish real `commande.nouvelle` events to its `stock_update` queue.
+//! ETags and to publish real `commande.nouvelle` and `stock.libere` events to its queues, and
+//! to see what became of them.
 
 use std::time::{Duration, Instant};
 
-use contrats::evenements::{CommandeNouvelle, ProduitCommande};
-use contrats::noms::{cles, Topologie, STOCK_UPDATE};
+use contrats::evenements::{CommandeNouvelle, LiberationStock, ProduitCommande};
+use contrats::http::RaisonAnnulation;
+use contrats::noms::{cles, File, Topologie, STOCK_UPDATE};
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection};
@@ -46,9 +48,8 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_avec(reglage: impl FnOnce(&mut Config)) -> TestApp {
-    if std::env::var("TEST_LOG").is_ok() {
-        socle::telemetrie::init("debug");
-    }
+    // Kept in memory for the tests that wait for a log line (printed too with TEST_LOG).
+    testaide::journal::installer();
     let mut config = config_de_test();
     reglage(&mut config);
     let database_url = config.service.database_url.clone();
@@ -174,7 +175,7 @@ impl TestApp {
 pub struct Canal {
     _connexion: Connection,
     pub canal: lapin::Channel,
-    topologie: Topologie,
+    pub topologie: Topologie,
 }
 
 impl Canal {
@@ -188,31 +189,129 @@ impl Canal {
         produit: i64,
         quantite: i32,
     ) -> lapin::PublisherConfirm {
+        self.publier_commande_de(
+            id_evenement,
+            id_commande,
+            Uuid::new_v4(),
+            &[(produit, quantite)],
+        )
+        .await
+    }
+
+    /// Publishes `commande.nouvelle` for order `reference` and its `lignes` (product,
+    /// quantity), like [`Canal::publier_commande`].
+    pub async fn publier_commande_de(
+        &self,
+        id_evenement: Uuid,
+        id_commande: i64,
+        reference: Uuid,
+        lignes: &[(i64, i32)],
+    ) -> lapin::PublisherConfirm {
         let evenement = CommandeNouvelle {
             id_evenement,
             id_commande,
-            reference: Uuid::new_v4(),
+            reference,
             email: format!("client{id_commande}@example.com"),
             total: rust_decimal::Decimal::ONE,
-            produits: vec![ProduitCommande {
-                produit_id: produit,
-                quantite,
-            }],
+            produits: lignes
+                .iter()
+                .map(|(produit_id, quantite)| ProduitCommande {
+                    produit_id: *produit_id,
+                    quantite: *quantite,
+                })
+                .collect(),
             lignes: Vec::new(),
             timestamp: chrono::Utc::now(),
         };
+        self.publier(
+            cles::COMMANDE_NOUVELLE,
+            &serde_json::to_vec(&evenement).unwrap(),
+            &id_evenement.to_string(),
+        )
+        .await
+    }
+
+    /// Publishes `stock.libere` for order `reference` (as commandes' relay does).
+    pub async fn publier_liberation(
+        &self,
+        id_evenement: Uuid,
+        id_commande: i64,
+        reference: Uuid,
+    ) -> lapin::PublisherConfirm {
+        let evenement = LiberationStock {
+            id_evenement,
+            id_commande,
+            reference,
+            raison: RaisonAnnulation::Expiree,
+            timestamp: chrono::Utc::now(),
+        };
+        self.publier(
+            cles::STOCK_LIBERE,
+            &serde_json::to_vec(&evenement).unwrap(),
+            &id_evenement.to_string(),
+        )
+        .await
+    }
+
+    /// Publishes `corps` under `cle`, persistent, with `message_id`.
+    pub async fn publier(
+        &self,
+        cle: &str,
+        corps: &[u8],
+        message_id: &str,
+    ) -> lapin::PublisherConfirm {
         self.canal
             .basic_publish(
                 self.topologie.exchange().as_str().into(),
-                cles::COMMANDE_NOUVELLE.into(),
+                cle.into(),
                 BasicPublishOptions::default(),
-                &serde_json::to_vec(&evenement).unwrap(),
+                corps,
                 BasicProperties::default()
                     .with_delivery_mode(2)
-                    .with_message_id(id_evenement.to_string().into()),
+                    .with_message_id(message_id.into()),
             )
             .await
             .expect("publication")
+    }
+
+    /// `(ready, consumers)` of queue `f` right now.
+    pub async fn etat(&self, f: File) -> (u32, u32) {
+        testaide::files::etat(&self.canal, &self.topologie.file(f)).await
+    }
+
+    /// Waits until `n` consumers read queue `f`.
+    pub async fn attendre_consommateurs_de(&self, f: File, n: u32) {
+        let debut = Instant::now();
+        while self.etat(f).await.1 < n {
+            assert!(
+                debut.elapsed() < DELAI,
+                "{n} consommateurs de {} attendus",
+                f.nom
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the consumers of queue `f` have concluded (acked, dead-lettered or parked)
+    /// `n` deliveries of `message_id`: the consumer loop logs each concluded batch with its
+    /// message ids (`lot conclu`).
+    pub async fn attendre_conclus(&self, f: File, message_id: &str, n: usize) {
+        let file = format!("file={} ", self.topologie.file(f));
+        let debut = Instant::now();
+        loop {
+            let vus: usize = testaide::journal::lignes(&["lot conclu", &file])
+                .iter()
+                .map(|l| l.matches(message_id).count())
+                .sum();
+            if vus >= n {
+                return;
+            }
+            assert!(
+                debut.elapsed() < DELAI,
+                "{vus} livraison(s) de {message_id} conclue(s) sur {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Waits until the broker confirmed a publication.

@@ -6,6 +6,7 @@ mod concurrence;
 mod documentation;
 mod ecriture;
 mod lecture;
+mod liberation;
 mod migrations;
 mod sante;
 mod versions;

@@ -49,6 +49,10 @@ use super::{declarer_topologie, Broker};
 /// Header counting how many times a message was tried.
 pub const ENTETE_TENTATIVES: &str = "x-tentatives";
 
+/// Header keeping the routing key a message was published with: a retried copy travels
+/// through the default exchange and its wait queue, and comes back under the queue's name.
+pub const ENTETE_CLE_ORIGINE: &str = "x-cle-origine";
+
 /// Longest wait for the broker to confirm a batch's retry copies: a broker that blocks
 /// publishers (memory or disk alarm) must not hold the batch, and the stop, forever.
 pub const ATTENTE_CONFIRMATIONS: Duration = Duration::from_secs(10);
@@ -248,11 +252,26 @@ where
 
 fn message(livraison: &Delivery) -> Message {
     Message {
-        routing_key: livraison.routing_key.as_str().to_owned(),
+        routing_key: cle_origine(livraison),
         message_id: identifiant(&livraison.properties),
         corps: livraison.data.clone(),
         tentatives: tentatives(livraison),
     }
+}
+
+/// The routing key the message was published with: the header a retried copy carries, or
+/// the delivery's own.
+fn cle_origine(livraison: &Delivery) -> String {
+    livraison
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(ENTETE_CLE_ORIGINE))
+        .and_then(|v| match v {
+            AMQPValue::LongString(s) => Some(s.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| livraison.routing_key.as_str().to_owned())
 }
 
 fn identifiant(proprietes: &BasicProperties) -> Option<String> {
@@ -397,7 +416,7 @@ async fn publier_copies(canal: &Channel, copies: &[Copie<'_>]) -> Vec<Result<(),
                         ..Default::default()
                     },
                     &c.livraison.data,
-                    proprietes_de_copie(&c.livraison.properties, c.tentatives),
+                    proprietes_de_copie(c.livraison, c.tentatives),
                 )
                 .await;
             attentes.push(attente);
@@ -454,11 +473,18 @@ async fn publier_copies(canal: &Channel, copies: &[Copie<'_>]) -> Vec<Result<(),
 
 /// The original's properties with the attempt counter set, persistent, and without any
 /// per-message TTL (the wait queue's TTL decides).
-fn proprietes_de_copie(origine: &BasicProperties, tentatives: u32) -> BasicProperties {
+fn proprietes_de_copie(livraison: &Delivery, tentatives: u32) -> BasicProperties {
+    let origine = &livraison.properties;
     let mut entetes = origine.headers().clone().unwrap_or_default();
     entetes.insert(
         ShortString::from(ENTETE_TENTATIVES),
         AMQPValue::LongUInt(tentatives),
+    );
+    // The key it was published with, kept from copy to copy (a copy comes back under the
+    // queue's name).
+    entetes.insert(
+        ShortString::from(ENTETE_CLE_ORIGINE),
+        AMQPValue::LongString(cle_origine(livraison).into()),
     );
     let mut p = BasicProperties::default()
         .with_headers(entetes)

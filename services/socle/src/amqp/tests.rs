@@ -23,8 +23,9 @@ fn url() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
-/// What the handler saw: body and tries before, in order of delivery.
-type Vu = Arc<Mutex<Vec<(String, u32, Instant)>>>;
+/// What the handler saw: body, tries before, when, and the routing key it was given, in order
+/// of delivery.
+type Vu = Arc<Mutex<Vec<(String, u32, Instant, String)>>>;
 
 /// A consumer of this test's `stock_update` and a channel of the test's own.
 struct Banc {
@@ -69,9 +70,12 @@ impl Banc {
                         .iter()
                         .map(|m| {
                             let corps = String::from_utf8_lossy(&m.corps).into_owned();
-                            v.lock()
-                                .unwrap()
-                                .push((corps.clone(), m.tentatives, Instant::now()));
+                            v.lock().unwrap().push((
+                                corps.clone(),
+                                m.tentatives,
+                                Instant::now(),
+                                m.routing_key.clone(),
+                            ));
                             issue(&corps, m.tentatives)
                         })
                         .collect()
@@ -174,8 +178,19 @@ impl Banc {
             .lock()
             .unwrap()
             .iter()
-            .filter(|(c, _, _)| c == corps)
-            .map(|(_, t, i)| (*t, *i))
+            .filter(|(c, _, _, _)| c == corps)
+            .map(|(_, t, i, _)| (*t, *i))
+            .collect()
+    }
+
+    /// The routing keys `corps` was delivered with, in order.
+    fn cles(&self, corps: &str) -> Vec<String> {
+        self.vu
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(c, _, _, _)| c == corps)
+            .map(|(_, _, _, cle)| cle.clone())
             .collect()
     }
 
@@ -254,6 +269,55 @@ async fn un_nouvel_essai_court_n_attend_pas_derriere_un_long() {
     b.nettoyer().await;
 }
 
+/// A retried copy travels through its wait queue and comes back under the queue's name; the
+/// handler must still be given the key it was published with (commandes and the mail worker
+/// decide what a message is from it).
+#[tokio::test]
+async fn un_message_reessaye_revient_avec_sa_cle_de_routage_d_origine() {
+    let b = Banc::demarrer(
+        OptionsConsommateur {
+            prefetch: 10,
+            tentatives_max: 5,
+            delai_base: Duration::from_millis(100),
+            delai_max: Duration::from_secs(1),
+        },
+        |_, tentatives| match tentatives {
+            0 | 1 => Issue::Reessayer("pas encore".into()),
+            _ => Issue::Traite,
+        },
+    )
+    .await;
+    let confirmation = b
+        .canal
+        .basic_publish(
+            b.topologie.exchange().into(),
+            contrats::noms::cles::COMMANDE_NOUVELLE.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            b"cle",
+            BasicProperties::default().with_message_id("cle".into()),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(confirmation, lapin::Confirmation::Ack(None));
+
+    let debut = Instant::now();
+    while b.cles("cle").len() < 3 {
+        assert!(
+            debut.elapsed() < Duration::from_secs(20),
+            "trois essais attendus : {:?}",
+            b.cles("cle")
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(b.cles("cle"), ["commande.nouvelle"; 3]);
+    b.nettoyer().await;
+}
+
 #[tokio::test]
 async fn un_report_impossible_compte_la_tentative_sans_retenir_les_autres_messages() {
     // Arrange: the wait queues are gone (deleted under the consumer's feet), so parking a
@@ -323,4 +387,70 @@ async fn un_report_impossible_compte_la_tentative_sans_retenir_les_autres_messag
         "« bon » a été acquitté, rien n'est rendu à la file"
     );
     b.nettoyer().await;
+}
+
+/// A queue declared by an older version keeps its bindings; declaring today's topology removes
+/// those it lists as former ones. Here `commandes_statut`'s `stock.*` (which would deliver
+/// `stock.libere` to commandes): published after the declaration, `stock.libere` lands in
+/// `stock_liberation` only.
+#[tokio::test]
+async fn une_ancienne_liaison_est_retiree_a_la_declaration() {
+    use contrats::noms::{cles, COMMANDES_STATUT, STOCK_LIBERATION};
+    let topologie = Topologie::new(format!("test.{}.", uuid::Uuid::new_v4().simple()));
+    let connexion = Connection::connect(&url(), ConnectionProperties::default())
+        .await
+        .expect("RabbitMQ de test");
+    let canal = connexion.create_channel().await.unwrap();
+    canal
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    // The older version: the same queue and exchange, bound to `stock.*`.
+    declarer_topologie(&canal, &topologie).await.unwrap();
+    canal
+        .queue_bind(
+            topologie.file(COMMANDES_STATUT).into(),
+            topologie.exchange().into(),
+            "stock.*".into(),
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    declarer_topologie(&canal, &topologie).await.unwrap();
+    canal
+        .basic_publish(
+            topologie.exchange().into(),
+            cles::STOCK_LIBERE.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            b"{}",
+            proprietes_json("liaison"),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let prendre = |file: String| {
+        let canal = canal.clone();
+        async move {
+            canal
+                .basic_get(file.into(), BasicGetOptions { no_ack: true })
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    // Positive marker first: the message reached produits' queue, so routing is done.
+    assert!(prendre(topologie.file(STOCK_LIBERATION)).await);
+    assert!(!prendre(topologie.file(COMMANDES_STATUT)).await);
+    for f in FILES {
+        for nom in [topologie.file(*f), topologie.dlq(*f), topologie.attente(*f)] {
+            let _ = canal
+                .queue_delete(nom.as_str().into(), QueueDeleteOptions::default())
+                .await;
+        }
+    }
 }

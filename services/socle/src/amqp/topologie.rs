@@ -28,7 +28,7 @@ fn arguments(paires: &[(&str, String)]) -> FieldTable {
 }
 
 /// Exchange `commandes` (topic) and its dead-letter exchange; for each queue: the queue
-/// (dead-lettering to `<queue>.dlq`), its bindings, its DLQ and its retry queue (whose
+/// (dead-lettering to `<queue>.dlq`), its bindings (and without its former ones), its DLQ and its retry queue (whose
 /// expired messages go back to the queue).
 pub async fn declarer_topologie(canal: &Channel, t: &Topologie) -> lapin::Result<()> {
     let durable = ExchangeDeclareOptions {
@@ -73,6 +73,17 @@ pub async fn declarer_topologie(canal: &Channel, t: &Topologie) -> lapin::Result
                     t.exchange().into(),
                     (*cle).into(),
                     QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        // Unbinding what is not bound is not an error for RabbitMQ: this runs at every start.
+        for cle in f.anciennes_liaisons {
+            canal
+                .queue_unbind(
+                    t.file(*f).into(),
+                    t.exchange().into(),
+                    (*cle).into(),
                     FieldTable::default(),
                 )
                 .await?;
