@@ -1,11 +1,11 @@
 //! What every island shares: knowing when it has been hydrated.
 //!
 //! The storefront runs in Leptos' islands mode: pages are rendered on the server only, and
-//! just the interactive parts (cart counter, add to cart, cart and checkout, live order
-//! status) are `#[island]`s compiled to WASM. An island's first render in the browser must
-//! match the HTML the server sent, which knows nothing of the browser's localStorage; so
-//! browser-only state is shown once [`hydratation`] turns true, right after the island has
-//! been attached.
+//! just the interactive parts (cart counter, add to cart, cart and checkout, the order's
+//! follow-up with its payment form) are `#[island]`s compiled to WASM. An island's first
+//! render in the browser must match the HTML the server sent, which knows nothing of the
+//! browser's localStorage (nor of the browser's clock); so browser-only state is shown once
+//! [`hydratation`] turns true, right after the island has been attached.
 
 use leptos::prelude::*;
 

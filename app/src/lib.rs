@@ -1,15 +1,19 @@
 //! The storefront's Leptos components, shared by the server (`ssr`) and the browser
 //! (`hydrate`). Pages render on the server with their data; browsing works before (and
 //! without) the WASM. Leptos runs in islands mode: only the `#[island]` components — cart
-//! counter, add to cart, cart and checkout, live order status — are compiled to WASM and
-//! hydrated, which keeps the bundle small; moving between pages loads them from the server.
+//! counter, add to cart, cart and checkout, the order's follow-up (live status, history,
+//! payment, cancellation) — are compiled to WASM and hydrated, which keeps the bundle small;
+//! moving between pages loads them from the server.
 //!
 //! # Layout
 //! - [`api`]: the one fetch helper (reqwest on the server, gloo-net in the browser) and the
 //!   API's types.
 //! - [`panier`]: the cart — pure arithmetic, kept in localStorage in the browser.
+//! - [`saisie`]: form fields with the API's messages, card and postcode formatting, the
+//!   payment attempts' Idempotency-Keys.
+//! - [`temps`]: dates in Swiss time, the time left to pay.
 //! - [`ilots`]: what the islands share (knowing when they are hydrated).
-//! - [`pages`]: catalogue, product, cart and checkout, order, 404.
+//! - [`pages`]: catalogue, product, cart and checkout, order (follow-up and payment), 404.
 //! - [`shell`] and [`App`]: the HTML document and the (server-side) router.
 
 #![recursion_limit = "256"]
@@ -18,6 +22,8 @@ pub mod api;
 pub mod ilots;
 pub mod pages;
 pub mod panier;
+pub mod saisie;
+pub mod temps;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -3,6 +3,7 @@
 mod catalogue;
 mod commande;
 mod introuvable;
+mod paiement;
 mod panier;
 mod produit;
 

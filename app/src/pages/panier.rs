@@ -1,8 +1,10 @@
 //! The cart and the checkout, and the cart counter in the header.
 //!
 //! The cart lives in the browser (localStorage), so these are islands: the server renders
-//! them empty. The order POST carries an Idempotency-Key made once per checkout, so a double
-//! click (or a retry after a network error) never makes two orders.
+//! them empty. The checkout asks for an email, a name and a Swiss delivery address, each with
+//! the API's message next to it. The order POST carries an Idempotency-Key made once per
+//! checkout, so a double click (or a retry after a network error) never makes two orders;
+//! the customer then pays on the order's page.
 
 use leptos::prelude::*;
 
@@ -10,6 +12,7 @@ use super::prix;
 use crate::api::{self, ErreurApi};
 use crate::ilots::hydratation;
 use crate::panier::{self, AccesPanier, QUANTITE_MAX};
+use crate::saisie::{formater_npa, Champ};
 
 #[component]
 pub fn PagePanier() -> impl IntoView {
@@ -57,7 +60,7 @@ fn ContenuPanier() -> impl IntoView {
                 </tbody>
             </table>
             <p class="total">"Total : " <strong>{move || prix(panier.lu.with(|p| p.total()))}</strong></p>
-            <Paiement panier/>
+            <Caisse panier/>
         </Show>
     }
 }
@@ -98,34 +101,31 @@ fn nouvelle_cle() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// The fields of the checkout whose messages are shown next to them; any other message of
+/// the API is shown above the button.
+const CHAMPS_CAISSE: [&str; 5] = [
+    "email",
+    "nom",
+    "adresse.rue",
+    "adresse.npa",
+    "adresse.localite",
+];
+
+/// Who orders and where to deliver (Switzerland), then « Valider la commande »: the order
+/// page, where the customer pays, comes next.
 #[component]
-fn Paiement(panier: AccesPanier) -> impl IntoView {
+fn Caisse(panier: AccesPanier) -> impl IntoView {
     let email = RwSignal::new(String::new());
+    let nom = RwSignal::new(String::new());
+    let rue = RwSignal::new(String::new());
+    let npa = RwSignal::new(String::new());
+    let localite = RwSignal::new(String::new());
     let cle = RwSignal::new(nouvelle_cle());
     let erreur = RwSignal::new(None::<ErreurApi>);
-    let commander = Action::new_local(
-        move |(email, lignes, cle): &(String, Vec<(i64, i32)>, String)| {
-            api::commander(email.clone(), lignes.clone(), cle.clone())
-        },
-    );
-    Effect::new(move |_| {
-        if let Some(resultat) = commander.value().get() {
-            match resultat {
-                Ok(c) => {
-                    panier.changer(|p| *p = Default::default());
-                    cle.set(nouvelle_cle());
-                    // No client-side router in islands mode: the order page comes from the server.
-                    let _ = window()
-                        .location()
-                        .set_href(&format!("/commandes/{}", c.reference));
-                }
-                Err(e) => erreur.set(Some(e)),
-            }
-        }
-    });
+    let en_cours = RwSignal::new(false);
     let envoyer = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if commander.pending().get_untracked() {
+        if en_cours.get_untracked() {
             return;
         }
         erreur.set(None);
@@ -135,31 +135,68 @@ fn Paiement(panier: AccesPanier) -> impl IntoView {
                 .map(|l| (l.produit_id, l.quantite))
                 .collect()
         });
-        commander.dispatch((email.get_untracked(), lignes, cle.get_untracked()));
+        let client = api::Client {
+            email: email.get_untracked(),
+            nom: nom.get_untracked(),
+            adresse: api::Adresse {
+                rue: rue.get_untracked(),
+                npa: npa.get_untracked(),
+                localite: localite.get_untracked(),
+            },
+        };
+        en_cours.set(true);
+        leptos::task::spawn_local(async move {
+            match api::commander(client, lignes, cle.get_untracked()).await {
+                Ok(c) => {
+                    panier.changer(|p| *p = Default::default());
+                    cle.set(nouvelle_cle());
+                    // No client-side router in islands mode: the order page comes from the
+                    // server. The button stays disabled until it has loaded.
+                    let _ = window()
+                        .location()
+                        .set_href(&format!("/commandes/{}", c.reference));
+                }
+                Err(e) => {
+                    erreur.set(Some(e));
+                    en_cours.set(false);
+                }
+            }
+        });
     };
-    let message_email =
-        move || erreur.with(|e| e.as_ref().and_then(|e| e.champs.get("email").cloned()));
+    let message = move |cle: &'static str| {
+        Signal::derive(move || erreur.with(|e| e.as_ref().and_then(|e| e.champ(cle))))
+    };
+    let message_general = move || {
+        erreur.with(|e| {
+            e.as_ref()
+                .filter(|e| !CHAMPS_CAISSE.iter().any(|c| e.champs.contains_key(*c)))
+                .map(|e| e.erreur.clone())
+        })
+    };
     view! {
-        <form class="paiement" on:submit=envoyer novalidate>
+        <form class="caisse" on:submit=envoyer novalidate>
             <h2>"Commander"</h2>
-            <label for="email">"Adresse e-mail"</label>
-            <input
-                id="email"
-                name="email"
-                type="email"
-                autocomplete="email"
-                required
-                aria-describedby="email-erreur"
-                aria-invalid=move || message_email().is_some().to_string()
-                prop:value=move || email.get()
-                on:input=move |ev| email.set(event_target_value(&ev))
-            />
-            <p id="email-erreur" class="erreur-champ" aria-live="polite">{message_email}</p>
-            <Show when=move || erreur.with(|e| e.as_ref().is_some_and(|e| !e.champs.contains_key("email")))>
-                <p class="erreur" role="alert">{move || erreur.get().map(|e| e.erreur)}</p>
-            </Show>
-            <button type="submit" disabled=move || commander.pending().get()>
-                {move || if commander.pending().get() { "Envoi…" } else { "Valider la commande" }}
+            <Champ id="email" libelle="Adresse e-mail" valeur=email erreur=message("email")
+                genre="email" autocomplete="email"/>
+            <fieldset>
+                <legend>"Livraison en Suisse"</legend>
+                <Champ id="nom" libelle="Nom et prénom" valeur=nom erreur=message("nom")
+                    autocomplete="name"/>
+                <Champ id="rue" libelle="Rue et numéro" valeur=rue erreur=message("adresse.rue")
+                    autocomplete="address-line1"/>
+                <div class="npa-localite">
+                    <Champ id="npa" libelle="NPA" valeur=npa erreur=message("adresse.npa")
+                        autocomplete="postal-code" inputmode="numeric" maxlength=4
+                        placeholder="1003" formater=formater_npa/>
+                    <Champ id="localite" libelle="Localité" valeur=localite
+                        erreur=message("adresse.localite") autocomplete="address-level2"/>
+                </div>
+            </fieldset>
+            <p class="erreur" role="alert" hidden=move || message_general().is_none()>
+                {message_general}
+            </p>
+            <button type="submit" disabled=move || en_cours.get()>
+                {move || if en_cours.get() { "Envoi…" } else { "Valider la commande" }}
             </button>
         </form>
     }

@@ -1,5 +1,9 @@
 //! Entry point of the storefront: configuration from the environment, then run.
 
+// The pages' view types are deep (the cart island holds the whole checkout); `app` and
+// `frontend` raise the limit too.
+#![recursion_limit = "256"]
+
 use storefront::{Application, Config};
 
 #[tokio::main]

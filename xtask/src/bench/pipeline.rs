@@ -1,13 +1,21 @@
-//! `cargo xtask bench pipeline`: orders end to end on release builds, all on this machine.
+//! `cargo xtask bench pipeline`: paid orders end to end on release builds, all on this machine.
+//!
+//! Every order goes through payment: a payer (threads of its own) watches what paiements has
+//! learnt is due (`commande.a_payer`, read from paiements' database, as a customer's page would
+//! learn it) and pays each order once with the accepted test card (`Idempotency-Key` = the
+//! order's reference). Each order thus costs two HTTP requests, seven events and two emails.
 //!
 //! Phase 1 (throughput): `clients` threads post orders as fast as they can for `duree`
-//! seconds; orders/s end to end = orders / (first POST → last email accepted by SMTP, as
-//! recorded by the mail worker). Phase 2 (latency): the same at a steady 200 orders/s; POST
-//! p50/p99 client-side. Time to `confirmee` comes from the order's own timestamps. Each
-//! service's peak RSS is read from /proc.
+//! seconds; paid orders/s end to end = orders / (first POST → last confirmation email
+//! accepted by SMTP, as recorded by the mail worker). Phase 2 (latency): the same at a steady
+//! 200 orders/s; order POST p50/p99 client-side (and the payment POST's). Time from order to
+//! `confirmee` comes from the orders' own timestamps. Each service's peak RSS is read from
+//! /proc.
 
+use std::collections::HashSet;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -78,6 +86,11 @@ pub fn mesurer(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
             ],
         ),
         (
+            "paiements",
+            18284,
+            vec![("DATABASE_URL", format!("{PG_URL}/bench_paiements"))],
+        ),
+        (
             "mail-worker",
             18283,
             vec![
@@ -103,17 +116,18 @@ pub fn mesurer(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
         services.push(Service { nom, pid });
     }
     let id = creer_produit()?;
+    let payeur = Payeur::demarrer(clients.min(16));
 
-    println!("→ phase 1 : débit, {clients} clients, {duree} s");
+    println!("→ phase 1 : débit, {clients} clients, {duree} s, chaque commande payée");
     let debut = Instant::now();
     let releve = Releve::maintenant();
     let (n1, _) = charger(id, clients, duree, None)?;
-    let (duree_releve, cpu) = Releve::maintenant().depuis(&releve);
     let fin_envoi = debut.elapsed();
     let fin = attendre_emails(n1, Duration::from_secs(300))?;
+    let (duree_releve, cpu) = Releve::maintenant().depuis(&releve);
     let debit = n1 as f64 / fin.as_secs_f64();
     println!(
-        "   {n1} commandes postées en {:.1} s, toutes notifiées en {:.1} s",
+        "   {n1} commandes postées en {:.1} s, toutes payées et confirmées par courriel en {:.1} s",
         fin_envoi.as_secs_f64(),
         fin.as_secs_f64()
     );
@@ -126,12 +140,20 @@ pub fn mesurer(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
     let deja = n1;
     let (n2, latences) = charger(id, clients.min(32), duree, Some(200.0))?;
     attendre_emails(deja + n2, Duration::from_secs(300))?;
+    let paiements = payeur.arreter()?;
+    anyhow::ensure!(
+        paiements.payees == deja + n2,
+        "{} paiements pour {} commandes",
+        paiements.payees,
+        deja + n2
+    );
     let (p50, p99) = percentiles(latences);
+    let (pp50, pp99) = percentiles(paiements.latences_phase2(n2));
     let confirmation = psql_sur(
         "bench_commandes",
         &format!(
-            "SELECT round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM modifie_le - cree_le))::numeric, 1) || ' ' || \
-                    round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM modifie_le - cree_le))::numeric, 1) \
+            "SELECT round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM paye_le - cree_le))::numeric, 1) || ' ' || \
+                    round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM paye_le - cree_le))::numeric, 1) \
              FROM (SELECT * FROM commandes ORDER BY id OFFSET {deja}) AS phase2"
         ),
     )?;
@@ -158,10 +180,10 @@ pub fn mesurer(duree: u32, clients: u32, smtp: Smtp) -> anyhow::Result<()> {
         Smtp::Sink => "smtp-sink",
         Smtp::Maildev => "maildev",
     };
-    println!("bench pipeline — release, tout sur cette machine à 2 cœurs (PostgreSQL, RabbitMQ, {serveur_smtp}, 3 services, clients)");
-    println!("débit de bout en bout : {debit:.0} commandes/s ({n1} commandes, {clients} clients) (objectif ≥ 500) {}", verdict(debit >= 500.0));
-    println!("à 200 commandes/s ({n2} commandes) : POST p50 {p50:.1} ms, p99 {p99:.1} ms (objectif p99 < 25) {}", verdict(p99 < 25.0));
-    println!("temps jusqu'au statut final : p50 {c50} ms, p99 {c99} ms");
+    println!("bench pipeline — release, tout sur cette machine à 2 cœurs (PostgreSQL, RabbitMQ, {serveur_smtp}, 4 services, clients et payeur)");
+    println!("débit de bout en bout : {debit:.0} commandes payées/s ({n1} commandes, {clients} clients) (objectif ≥ 600) {}", verdict(debit >= 600.0));
+    println!("à 200 commandes/s ({n2} commandes, toutes payées) : POST commande p50 {p50:.1} ms, p99 {p99:.1} ms (objectif p99 < 25) {} ; POST paiement p50 {pp50:.1} ms, p99 {pp99:.1} ms", verdict(p99 < 25.0));
+    println!("de la commande à son paiement (payeur compris) : p50 {c50} ms, p99 {c99} ms");
     for (nom, mo) in rss {
         println!("RSS max {nom} : {mo:.1} Mo");
     }
@@ -203,7 +225,7 @@ fn charger(
             std::thread::spawn(move || {
                 let agent = ureq::Agent::new_with_defaults();
                 let corps = format!(
-                    r#"{{"email": "client{c}@example.com", "produits": [{{"produit_id": {produit}, "quantite": 1}}]}}"#
+                    r#"{{"email": "client{c}@example.com", "nom": "Client {c}", "adresse": {{"rue": "Rue du Lac 12", "npa": "1003", "localite": "Lausanne"}}, "produits": [{{"produit_id": {produit}, "quantite": 1}}]}}"#
                 );
                 let intervalle = cadence.map(|r| Duration::from_secs_f64(clients as f64 / r));
                 let mut k = 0u32;
@@ -245,14 +267,17 @@ fn charger(
     Ok((latences.len(), latences))
 }
 
-/// Waits until `n` emails are recorded as sent; returns the time from the first order to
-/// the last email.
+/// Waits until `n` confirmation emails (paid orders) are recorded as sent; returns the time
+/// from the first order to the last email.
 fn attendre_emails(n: usize, delai: Duration) -> anyhow::Result<Duration> {
     let debut = Instant::now();
     loop {
-        let envoyes: usize = psql_sur("bench_mail", "SELECT count(*) FROM emails_envoyes")?
-            .trim()
-            .parse()?;
+        let envoyes: usize = psql_sur(
+            "bench_mail",
+            "SELECT count(*) FROM emails_envoyes WHERE statut = 'confirmee'",
+        )?
+        .trim()
+        .parse()?;
         if envoyes >= n {
             break;
         }
@@ -273,4 +298,132 @@ fn attendre_emails(n: usize, delai: Duration) -> anyhow::Result<Duration> {
     )?;
     let secondes: f64 = dernier.trim().parse::<f64>()? - premier.trim().parse::<f64>()?;
     Ok(Duration::from_secs_f64(secondes.max(0.001)))
+}
+
+/// Pays every order paiements has learnt is due, once, with the accepted test card.
+struct Payeur {
+    arret: Arc<AtomicBool>,
+    guetteur: std::thread::JoinHandle<anyhow::Result<()>>,
+    fils: Vec<std::thread::JoinHandle<()>>,
+    latences: Arc<Mutex<Vec<Duration>>>,
+    erreurs: Arc<Mutex<Vec<String>>>,
+}
+
+/// What the payer did.
+struct Paiements {
+    payees: usize,
+    /// Each payment's latency, in the order they were made.
+    latences: Vec<Duration>,
+}
+
+impl Paiements {
+    /// The last `n` payments' latencies (the phase-2 orders, paid after phase 1's).
+    fn latences_phase2(&self, n: usize) -> Vec<Duration> {
+        self.latences[self.latences.len().saturating_sub(n)..].to_vec()
+    }
+}
+
+impl Payeur {
+    fn demarrer(fils: u32) -> Payeur {
+        let arret = Arc::new(AtomicBool::new(false));
+        let latences = Arc::new(Mutex::new(Vec::new()));
+        let erreurs = Arc::new(Mutex::new(Vec::new()));
+        let (envoi, reception) = mpsc::channel::<String>();
+        let reception = Arc::new(Mutex::new(reception));
+        let fils = (0..fils)
+            .map(|_| {
+                let reception = reception.clone();
+                let latences = latences.clone();
+                let erreurs = erreurs.clone();
+                std::thread::spawn(move || {
+                    let agent = ureq::Agent::new_with_defaults();
+                    loop {
+                        let Ok(reference) = reception.lock().unwrap().recv() else {
+                            return;
+                        };
+                        let corps = format!(
+                            r#"{{"reference": "{reference}", "carte": {{"numero": "4242 4242 4242 4242", "expiration": "12/39", "cvc": "123"}}}}"#
+                        );
+                        let t = Instant::now();
+                        let r = agent
+                            .post("http://127.0.0.1:18284/api/paiements")
+                            .header("Content-Type", "application/json")
+                            .header("Idempotency-Key", &reference)
+                            .send(&corps);
+                        match r {
+                            Ok(r) if r.status() == 201 => {
+                                latences.lock().unwrap().push(t.elapsed())
+                            }
+                            Ok(r) => erreurs
+                                .lock()
+                                .unwrap()
+                                .push(format!("{reference} : {}", r.status())),
+                            Err(e) => erreurs.lock().unwrap().push(format!("{reference} : {e}")),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let a = arret.clone();
+        // Reads what became due since its last look (less half a second: a transaction that
+        // started earlier may commit later), each reference sent once.
+        let guetteur = std::thread::spawn(move || {
+            let mut vues: HashSet<String> = HashSet::new();
+            let mut depuis = String::from("-infinity");
+            loop {
+                let fini = a.load(Ordering::Relaxed);
+                let lignes = psql_sur(
+                    "bench_paiements",
+                    &format!(
+                        "SELECT reference, cree_le FROM commandes_a_payer \
+                         WHERE cree_le >= timestamptz '{depuis}' - interval '500 milliseconds' \
+                         AND annulee_le IS NULL ORDER BY cree_le"
+                    ),
+                )?;
+                for ligne in lignes.lines() {
+                    let Some((reference, cree_le)) = ligne.split_once('|') else {
+                        continue;
+                    };
+                    depuis = cree_le.to_owned();
+                    if vues.insert(reference.to_owned()) {
+                        envoi.send(reference.to_owned())?;
+                    }
+                }
+                if fini {
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        Payeur {
+            arret,
+            guetteur,
+            fils,
+            latences,
+            erreurs,
+        }
+    }
+
+    /// Stops once everything due was paid (called after the last confirmation email).
+    fn arreter(self) -> anyhow::Result<Paiements> {
+        self.arret.store(true, Ordering::Relaxed);
+        self.guetteur
+            .join()
+            .map_err(|_| anyhow::anyhow!("guetteur en panique"))??;
+        for f in self.fils {
+            f.join().map_err(|_| anyhow::anyhow!("payeur en panique"))?;
+        }
+        let erreurs = self.erreurs.lock().unwrap();
+        anyhow::ensure!(
+            erreurs.is_empty(),
+            "{} paiements refusés, dont {:?}",
+            erreurs.len(),
+            erreurs.first()
+        );
+        let latences = self.latences.lock().unwrap().clone();
+        Ok(Paiements {
+            payees: latences.len(),
+            latences,
+        })
+    }
 }
