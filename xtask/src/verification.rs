@@ -13,7 +13,7 @@ use crate::installation;
 use crate::lancement::{self, Pile};
 use crate::outils::{cargo, dossier_cible, dossier_outils, executer, outil_python, racine};
 use crate::processus::Enfants;
-use crate::{architecture, wasm};
+use crate::{architecture, kubernetes, wasm};
 
 /// The tests' own SMTP catcher, apart from the one `up` runs on 1025/8025.
 const PORT_SMTP_TEST: u16 = 11025;
@@ -40,6 +40,7 @@ pub fn test() -> anyhow::Result<()> {
         println!("→ cargo xtask architecture");
         let architecture_propre = architecture::verifier()?.afficher();
         let observabilite = verifier_observabilite()?;
+        let manifestes = kubernetes::verifier()?;
         // The browser crate is linted on its own: built with the rest of the workspace, the
         // `app` crate would get its server and browser features at once.
         println!("→ cargo clippy -D warnings");
@@ -72,7 +73,10 @@ pub fn test() -> anyhow::Result<()> {
 
         println!("→ cargo test");
         let mut bilan = cargo_test(&cargo, &amqp)?;
-        for propre in std::iter::once(architecture_propre).chain(observabilite) {
+        for propre in std::iter::once(architecture_propre)
+            .chain(observabilite)
+            .chain(manifestes)
+        {
             if propre {
                 bilan.reussis += 1;
             } else {
