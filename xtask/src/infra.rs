@@ -98,7 +98,22 @@ pub fn assurer_services(demarres: &mut Demarres) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The management UI on :15672 with the seed's login `user`/`password` (dev only).
+/// RabbitMQ's own metrics for Prometheus on :15692 (plugin `rabbitmq_prometheus`): queue
+/// depths, unacked messages, dead-letter queues. `up` scrapes them; `test` reads them.
+pub fn activer_metriques_rabbitmq() -> anyhow::Result<()> {
+    let actifs = Command::new("rabbitmq-plugins")
+        .args(["list", "-e", "-m", "-q"])
+        .output()
+        .context("rabbitmq-plugins")?;
+    if !String::from_utf8_lossy(&actifs.stdout).contains("rabbitmq_prometheus") {
+        println!("→ activation des métriques Prometheus de RabbitMQ");
+        executer(Command::new("rabbitmq-plugins").args(["enable", "-q", "rabbitmq_prometheus"]))?;
+    }
+    Ok(())
+}
+
+/// The management UI on :15672 with the seed's login `user`/`password` (dev only), and the
+/// Prometheus metrics plugin on :15692.
 pub fn preparer_interface_rabbitmq() -> anyhow::Result<()> {
     let actifs = Command::new("rabbitmq-plugins")
         .args(["list", "-e", "-m", "-q"])
@@ -108,6 +123,7 @@ pub fn preparer_interface_rabbitmq() -> anyhow::Result<()> {
         println!("→ activation de l'interface de gestion RabbitMQ");
         executer(Command::new("rabbitmq-plugins").args(["enable", "-q", "rabbitmq_management"]))?;
     }
+    activer_metriques_rabbitmq()?;
     let utilisateurs = Command::new("rabbitmqctl")
         .args(["--silent", "list_users"])
         .output()

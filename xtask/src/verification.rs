@@ -67,6 +67,8 @@ pub fn test() -> anyhow::Result<()> {
         )?;
 
         let amqp = infra::recreer_vhost_de_test()?;
+        // parcours' observability test reads the queues' depths from RabbitMQ's own metrics.
+        infra::activer_metriques_rabbitmq()?;
         // The SMTP catcher the pipeline tests send to and read from.
         let mut enfants = Enfants::default();
         infra::assurer_maildev(&mut enfants, PORT_SMTP_TEST, PORT_BOITE_TEST)?;

@@ -38,10 +38,15 @@ impl ClientProduits {
         ids: &[i64],
     ) -> Result<HashMap<i64, ProduitCatalogue>, ErreurCatalogue> {
         let liste = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let reponse = self
+        let mut requete = self
             .http
             .get(format!("{}/api/produits", self.base))
-            .query(&[("ids", liste.as_str()), ("par_page", "100")])
+            .query(&[("ids", liste.as_str()), ("par_page", "100")]);
+        // produits continues this request's trace (W3C trace context).
+        if let Some(tp) = socle::telemetrie::traceparent_courant() {
+            requete = requete.header(socle::telemetrie::TRACEPARENT, tp);
+        }
+        let reponse = requete
             .send()
             .await
             .map_err(|e| ErreurCatalogue::Indisponible(e.to_string()))?;

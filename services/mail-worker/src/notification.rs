@@ -45,6 +45,7 @@ use lettre::message::Mailbox;
 use lettre::Address;
 use socle::amqp::{Issue, Message};
 use sqlx::PgPool;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::envoi::{Echec, Expediteur};
@@ -56,6 +57,10 @@ pub struct Notificateur {
     pub expediteur: Expediteur,
 }
 
+/// Counter of SMTP sends: label `resultat` (`envoye`; `echec`: a passing failure, tried
+/// again; `refuse`: refused for good by the server).
+pub const COURRIELS: &str = "courriels_total";
+
 /// A readable event, ready to send.
 struct Envoi {
     rang: usize,
@@ -66,6 +71,8 @@ struct Envoi {
     adresse: AdresseEmail,
     destinataire: Mailbox,
     courriel: Courriel,
+    /// The message's span: the SMTP send is traced inside it, in the order's trace.
+    span: tracing::Span,
 }
 
 impl Notificateur {
@@ -118,6 +125,7 @@ impl Notificateur {
             .map_err(|e| format!("rendu impossible : {e:#}"))?;
         Ok(Envoi {
             rang,
+            span: message.span.clone(),
             cle: commande.cle_notification(etape),
             commande,
             adresse,
@@ -180,15 +188,32 @@ impl Notificateur {
                 envoi.commande.reference,
                 envoi.cle.replace(':', ".")
             );
+            let span = tracing::info_span!(
+                parent: &envoi.span,
+                "envoi_smtp",
+                otel.name = "smtp send",
+                otel.kind = "client",
+                id_commande = envoi.commande.id_commande,
+                cle = %envoi.cle,
+                trace_id = tracing::field::Empty,
+            );
+            socle::telemetrie::rattacher(&span, None);
             async move {
                 self.expediteur
                     .envoyer(&envoi.destinataire, &identifiant, &envoi.courriel)
                     .await
             }
+            .instrument(span)
         }))
         .await;
         let mut rendus = (Vec::new(), Vec::new());
         for (envoi, resultat) in a_envoyer.iter().zip(resultats) {
+            let issue = match &resultat {
+                Ok(()) => "envoye",
+                Err(Echec::Definitif(_)) => "refuse",
+                Err(Echec::Passager(_)) => "echec",
+            };
+            metrics::counter!(COURRIELS, "resultat" => issue).increment(1);
             match resultat {
                 Ok(()) => {
                     tracing::info!(

@@ -30,6 +30,21 @@ use crate::depot::{self, Annonce};
 use crate::domaine::Paiement;
 use crate::fournisseur::Fournisseur;
 
+/// Counter of payments by outcome: label `resultat` (`accepte`, `refuse`, `rembourse`).
+pub const PAIEMENTS: &str = "paiements_total";
+
+/// Counts `n` payments of status `statut` (after their transaction committed).
+pub fn compter(statut: StatutPaiement, n: u64) {
+    let resultat = match statut {
+        StatutPaiement::Accepte => "accepte",
+        StatutPaiement::Refuse => "refuse",
+        StatutPaiement::Rembourse => "rembourse",
+    };
+    if n > 0 {
+        metrics::counter!(PAIEMENTS, "resultat" => resultat).increment(n);
+    }
+}
+
 /// The event announcing `p` (its routing key follows its status), for the outbox.
 pub fn resultat(p: &Paiement) -> (&'static str, Uuid, ResultatPaiement) {
     let evenement = ResultatPaiement {
@@ -145,5 +160,6 @@ async fn appliquer(db: &PgPool, fournisseur: &Fournisseur, lot: &[Valide]) -> an
     }
     socle::outbox::ajouter_lot(&mut tx, &evenements).await?;
     tx.commit().await.context("validation des commandes")?;
+    compter(StatutPaiement::Rembourse, rembourses.len() as u64);
     Ok(!evenements.is_empty())
 }

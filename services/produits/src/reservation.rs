@@ -52,18 +52,25 @@ fn lire(message: &Message) -> Result<Valide, String> {
     Ok((evenement, demande))
 }
 
-/// After the commit: says what happened.
+/// Counter of orders whose stock was reserved or refused: label `resultat` (`reserve`, `refuse`).
+pub const RESERVATIONS: &str = "stock_reservations_total";
+
+/// After the commit: says what happened, and counts it.
 fn conclure(lot: &[Valide], resultats: Vec<Resultat>) {
     for ((evenement, _), resultat) in lot.iter().zip(resultats) {
         match resultat {
             Resultat::Reserve => {
+                metrics::counter!(RESERVATIONS, "resultat" => "reserve").increment(1);
                 tracing::info!(id_commande = evenement.id_commande, "stock réservé");
             }
-            Resultat::Refuse(n) => tracing::info!(
-                id_commande = evenement.id_commande,
-                lignes_manquantes = n,
-                "stock insuffisant"
-            ),
+            Resultat::Refuse(n) => {
+                metrics::counter!(RESERVATIONS, "resultat" => "refuse").increment(1);
+                tracing::info!(
+                    id_commande = evenement.id_commande,
+                    lignes_manquantes = n,
+                    "stock insuffisant"
+                )
+            }
             Resultat::DejaTraite => {
                 tracing::info!(id_evenement = %evenement.id_evenement, "événement déjà traité, ignoré");
             }

@@ -5,7 +5,8 @@
 //! how it reports health, how it keeps a link to RabbitMQ and how it stops.
 //!
 //! # Layout
-//! - [`telemetrie`]: tracing subscriber (text or JSON via `LOG_FORMAT`).
+//! - [`telemetrie`]: tracing subscriber (text or JSON via `LOG_FORMAT`), OpenTelemetry spans
+//!   (W3C `traceparent` in and out, OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set).
 //! - [`arret`]: the Ctrl-C / SIGTERM future that starts a graceful shutdown.
 //! - [`config`]: reading settings from the environment with defaults.
 //! - [`http`]: JSON error body, extractors with JSON rejections, admin bearer token,
@@ -15,7 +16,7 @@
 //! - [`retention`]: deleting published outbox rows, old inbox ids and other claims, in batches.
 //! - [`pagination`]: the page/par_page rules of every list.
 //! - [`sante`]: `/health`, `/ready` and `/metrics`.
-//! - [`metriques`]: Prometheus recorder, `/metrics`, HTTP and pool metrics.
+//! - [`metriques`]: Prometheus recorder, `/metrics`, HTTP, pool, outbox and consumer metrics.
 //! - [`amqp`]: the RabbitMQ link, topology and consumer loop.
 //! - [`serveur`]: bind, serve, stop gracefully — the body of every `Application`.
 //! - [`db`]: creating a service's database and connecting to it.

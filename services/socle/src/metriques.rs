@@ -1,5 +1,6 @@
 //! Prometheus metrics: one recorder per process, `GET /metrics`, the HTTP layer that counts
-//! requests by route template, and the database pool gauges read at scrape time.
+//! requests by route template, the database pool and outbox gauges read at scrape time, and
+//! the names of what the consumer loop ([`crate::amqp`]) and the services count.
 //!
 //! Metrics go through the `metrics` facade (any crate may record with its macros) and are
 //! rendered by `metrics-exporter-prometheus`. Series are labelled by what is bounded only: the
@@ -28,6 +29,18 @@ pub const DUREE: &str = "http_duree_requete_secondes";
 pub const POOL: &str = "db_pool_connexions";
 /// Gauge of the most connections the pool may open: label `base`.
 pub const POOL_MAX: &str = "db_pool_connexions_max";
+/// Counter of consumed messages by outcome: labels `file` (the queue's name, without the
+/// tests' prefix) and `issue`: `traite` (acked), `reessai` (parked for a retry), `poison`
+/// (dead-lettered at once), `epuise` (dead-lettered after its last try).
+pub const MESSAGES: &str = "amqp_messages_total";
+/// Histogram of the messages per batch: label `file`.
+pub const LOT_TAILLE: &str = "amqp_lot_messages";
+/// Histogram of a batch's handling time (handler and acks), in seconds: label `file`.
+pub const LOT_DUREE: &str = "amqp_lot_duree_secondes";
+/// Gauge of the outbox rows not yet published: label `base`.
+pub const OUTBOX_A_PUBLIER: &str = "outbox_a_publier";
+/// Gauge of the age of the oldest unpublished outbox row, in seconds (0 when none): `base`.
+pub const OUTBOX_AGE: &str = "outbox_age_plus_ancien_secondes";
 /// The `route` of a request no route matched (unknown paths are unbounded: never a label).
 pub const ROUTE_INCONNUE: &str = "inconnue";
 /// The `methode` of a request whose method is not a standard one (same reason).
@@ -39,6 +52,9 @@ pub const METHODE_AUTRE: &str = "AUTRE";
 const SEUILS_SECONDES: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+
+/// Batch sizes: up to the largest prefetch a service uses.
+const SEUILS_LOT: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
 /// How often histogram samples are folded into their buckets (the exporter keeps raw samples
 /// until then: without it, a service nobody scrapes would grow without bound).
@@ -55,6 +71,10 @@ pub fn installer() -> &'static PrometheusHandle {
     POIGNEE.get_or_init(|| {
         let enregistreur = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(DUREE.into()), SEUILS_SECONDES)
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Full(LOT_DUREE.into()), SEUILS_SECONDES)
+            })
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full(LOT_TAILLE.into()), SEUILS_LOT))
             .expect("les seuils de l'histogramme ne sont pas vides")
             .build_recorder();
         let poignee = enregistreur.handle();
@@ -66,6 +86,22 @@ pub fn installer() -> &'static PrometheusHandle {
         metrics::describe_histogram!(DUREE, Unit::Seconds, "Temps mis à produire la réponse HTTP");
         metrics::describe_gauge!(POOL, "Connexions du pool PostgreSQL, par état");
         metrics::describe_gauge!(POOL_MAX, "Connexions que le pool PostgreSQL peut ouvrir");
+        metrics::describe_counter!(MESSAGES, "Messages consommés, par file et par issue");
+        metrics::describe_histogram!(LOT_TAILLE, "Messages par lot consommé");
+        metrics::describe_histogram!(
+            LOT_DUREE,
+            Unit::Seconds,
+            "Temps de traitement d'un lot, acquittements compris"
+        );
+        metrics::describe_gauge!(
+            OUTBOX_A_PUBLIER,
+            "Événements de l'outbox pas encore publiés"
+        );
+        metrics::describe_gauge!(
+            OUTBOX_AGE,
+            Unit::Seconds,
+            "Âge du plus ancien événement non publié de l'outbox"
+        );
         // A thread rather than a task: the first service of a test process may run on a
         // runtime that ends with its test.
         let entretien = poignee.clone();
@@ -90,6 +126,7 @@ pub fn router(db: Option<PgPool>) -> Router {
 async fn exposer(State(db): State<Option<PgPool>>) -> Response {
     if let Some(db) = &db {
         relever_pool(db);
+        relever_outbox(db).await;
     }
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
@@ -98,13 +135,36 @@ async fn exposer(State(db): State<Option<PgPool>>) -> Response {
         .into_response()
 }
 
-fn relever_pool(db: &PgPool) {
-    // Several pools share a process in tests: the database name tells them apart.
-    let base = db
-        .connect_options()
+/// Several pools share a process in tests: the database name tells them apart.
+fn nom_de_base(db: &PgPool) -> String {
+    db.connect_options()
         .get_database()
         .unwrap_or("?")
-        .to_owned();
+        .to_owned()
+}
+
+/// The outbox's backlog, as of the scrape: one query on the partial index of unpublished
+/// rows. A database without an outbox (none here today) or a failed query leaves the gauges
+/// as they were, and says so at debug level: a scrape never fails for it.
+async fn relever_outbox(db: &PgPool) {
+    let releve: Result<(i64, f64), _> = sqlx::query_as(
+        r#"SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(cree_le))::float8, 0)
+           FROM outbox WHERE publie_le IS NULL"#,
+    )
+    .fetch_one(db)
+    .await;
+    match releve {
+        Ok((n, age)) => {
+            let base = nom_de_base(db);
+            metrics::gauge!(OUTBOX_A_PUBLIER, "base" => base.clone()).set(n as f64);
+            metrics::gauge!(OUTBOX_AGE, "base" => base).set(age.max(0.0));
+        }
+        Err(e) => tracing::debug!(erreur = %e, "outbox illisible pour les métriques"),
+    }
+}
+
+fn relever_pool(db: &PgPool) {
+    let base = nom_de_base(db);
     let ouvertes = db.size();
     let inactives = u32::try_from(db.num_idle()).unwrap_or(u32::MAX);
     for (etat, n) in [

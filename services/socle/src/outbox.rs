@@ -26,6 +26,10 @@
 //! PostgreSQL NOTIFY: a notifying commit takes a cluster-wide lock held until the commit is
 //! flushed, which serialised every order's commit (see the README's benchmarks).
 //!
+//! Each row keeps the trace context of the span that wrote it (`traceparent`, see
+//! [`crate::telemetrie`]); the relay publishes each event in a span of that trace and sends
+//! its context in the message's `traceparent` header, so consumers continue the same trace.
+//!
 //! The table (`outbox`) is created by socle's migrations; published rows are deleted after a
 //! while by [`crate::retention`].
 //! The queries here are checked at run time, not by `query!`: this crate has no database of
@@ -94,7 +98,7 @@ impl Reveil {
 }
 
 /// Records several events in one statement, in the caller's transaction: `(routing key,
-/// event id, event)` each, published in this order.
+/// event id, event)` each, published in this order, with the current span's trace context.
 pub async fn ajouter_lot<T: Serialize>(
     conn: &mut PgConnection,
     evenements: &[(&str, Uuid, T)],
@@ -112,14 +116,15 @@ pub async fn ajouter_lot<T: Serialize>(
     }
     // WITH ORDINALITY keeps the identity column in the order given.
     sqlx::query(
-        r#"INSERT INTO outbox (id_evenement, routing_key, charge)
-           SELECT e.id, e.cle, e.charge
+        r#"INSERT INTO outbox (id_evenement, routing_key, charge, traceparent)
+           SELECT e.id, e.cle, e.charge, $4
            FROM UNNEST($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS e(id, cle, charge, rang)
            ORDER BY e.rang"#,
     )
     .bind(&ids)
     .bind(&cles)
     .bind(&charges)
+    .bind(crate::telemetrie::traceparent_courant())
     .execute(conn)
     .await
     .context("écriture dans l'outbox")?;
@@ -262,6 +267,7 @@ struct LigneOutbox {
     id_evenement: Uuid,
     routing_key: String,
     charge: String,
+    traceparent: Option<String>,
 }
 
 /// Publishes up to [`LOT`] pending rows, except those held back after no queue received them.
@@ -291,7 +297,7 @@ async fn publier_un_lot(
     }
     let mut tx = db.begin().await.context("transaction de l'outbox")?;
     let lignes: Vec<LigneOutbox> = sqlx::query_as(
-        r#"SELECT id, id_evenement, routing_key, charge FROM outbox
+        r#"SELECT id, id_evenement, routing_key, charge, traceparent FROM outbox
            WHERE publie_le IS NULL AND id <> ALL($2)
            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"#,
     )
@@ -373,13 +379,38 @@ enum Recu {
 }
 
 /// Publishes `lignes` (mandatory) and waits for every confirmation; one answer per row.
+/// Each row is published in a span of its own trace (a child of the stored context), ended
+/// once the broker confirmed it; that span's context goes in the `traceparent` header.
 async fn publier(
     canal: &lapin::Channel,
     exchange: &str,
     lignes: &[LigneOutbox],
 ) -> anyhow::Result<Vec<Recu>> {
     let mut attentes = Vec::with_capacity(lignes.len());
+    // Ended when dropped, at the end of this function: once the broker has answered.
+    let mut spans = Vec::with_capacity(lignes.len());
     for l in lignes {
+        // `parent: None`: a row's trace is its own, whatever the relay's loop is in.
+        let span = tracing::info_span!(
+            parent: None,
+            "publication",
+            otel.name = %format_args!("{} publish", l.routing_key),
+            otel.kind = "producer",
+            routing_key = %l.routing_key,
+            id_evenement = %l.id_evenement,
+            trace_id = tracing::field::Empty,
+        );
+        crate::telemetrie::rattacher(&span, crate::telemetrie::contexte(l.traceparent.as_deref()));
+        let mut proprietes = proprietes_json(&l.id_evenement.to_string());
+        if let Some(tp) = crate::telemetrie::traceparent(&span) {
+            let mut entetes = lapin::types::FieldTable::default();
+            entetes.insert(
+                crate::telemetrie::TRACEPARENT.into(),
+                lapin::types::AMQPValue::LongString(tp.into()),
+            );
+            proprietes = proprietes.with_headers(entetes);
+        }
+        spans.push(span);
         let attente = canal
             .basic_publish(
                 exchange.into(),
@@ -389,7 +420,7 @@ async fn publier(
                     ..Default::default()
                 },
                 l.charge.as_bytes(),
-                proprietes_json(&l.id_evenement.to_string()),
+                proprietes,
             )
             .await
             .context("publication")?;

@@ -99,8 +99,10 @@ impl Serveur {
                 tracing::debug!(erreur = %e, "TCP_NODELAY impossible");
             }
         });
-        let router =
-            crate::http::avec_couches(crate::http::avec_delai(self.router, self.delai_requete));
+        let router = crate::http::avec_couches(
+            crate::http::avec_delai(self.router, self.delai_requete),
+            self.nom,
+        );
         axum::serve(listener, router)
             .with_graceful_shutdown(async move { arret.cancelled().await })
             .await
@@ -110,6 +112,8 @@ impl Serveur {
         if let Some(db) = self.db {
             db.close().await;
         }
+        // The last spans go to the trace backend before the process exits (a no-op without one).
+        let _ = tokio::task::spawn_blocking(crate::telemetrie::vider).await;
         tracing::info!(service = self.nom, "arrêté");
         Ok(())
     }

@@ -7,7 +7,9 @@
 //! `LEVEL target: message field=value …`. With `TEST_LOG` set, the same events are also
 //! printed (`RUST_LOG` filters them, `info,sqlx=warn` by default). Tests of one binary run
 //! side by side and share this log: wait for lines carrying names of your own (a broker
-//! prefix, a message id).
+//! prefix, a message id). socle's OpenTelemetry layer is installed with it (see
+//! `socle::telemetrie`): set `OTEL_EXPORTER_OTLP_ENDPOINT` before the first call to export
+//! the spans (to an [`crate::otlp::Recepteur`]).
 
 use std::fmt::Write;
 use std::sync::{Mutex, OnceLock};
@@ -34,7 +36,10 @@ pub fn installer() {
                 .with_filter(filtre)
         });
         // Someone else's subscriber already installed: their logs are not ours to read.
+        // The services' OpenTelemetry layer too: their spans get trace ids (carried on through
+        // HTTP, the outbox and the broker), exported if the test set an OTLP endpoint before.
         let _ = tracing_subscriber::registry()
+            .with(socle::telemetrie::couche_traces())
             .with(capture)
             .with(affichage)
             .try_init();

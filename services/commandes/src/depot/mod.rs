@@ -73,8 +73,8 @@ pub async fn creer(
                INSERT INTO historique_commandes (commande_id, etape, statut, le)
                SELECT c.id, 'recue', c.statut, c.cree_le FROM c
            ), o AS (
-               INSERT INTO outbox (id_evenement, routing_key, charge)
-               SELECT $15, $16, replace($17::text, '"id_commande":0', '"id_commande":' || c.id) FROM c
+               INSERT INTO outbox (id_evenement, routing_key, charge, traceparent)
+               SELECT $15, $16, replace($17::text, '"id_commande":0', '"id_commande":' || c.id), $18 FROM c
            )
            SELECT id AS "id!", statut AS "statut!", cree_le AS "cree_le!", modifie_le AS "modifie_le!"
            FROM c"#,
@@ -95,6 +95,8 @@ pub async fn creer(
         id_evenement,
         cle_routage,
         charge,
+        // The request's trace: the relay publishes the event in it (see socle::outbox).
+        socle::telemetrie::traceparent_courant(),
     )
     .fetch_optional(db)
     .await

@@ -104,6 +104,7 @@ pub async fn payer(
     socle::outbox::ajouter_lot(&mut tx, &[evenement]).await?;
     tx.commit().await?;
     s.reveil.signaler();
+    saga::compter(paiement.statut, 1);
     tracing::info!(
         id_paiement = %paiement.id_paiement,
         reference = %paiement.reference,

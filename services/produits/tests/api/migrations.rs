@@ -71,7 +71,7 @@ async fn une_base_d_avant_socle_demarre_et_garde_son_outbox_et_son_inbox() {
             .fetch_all(&db)
             .await
             .unwrap();
-    assert_eq!(versions, [1, 2, 3, 4, 5, 6, 7, 1001, 1002]);
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6, 7, 1001, 1002, 1003]);
 }
 
 #[tokio::test]
@@ -82,7 +82,7 @@ async fn une_base_neuve_recoit_l_outbox_et_l_inbox_de_socle() {
             .fetch_all(&app.db)
             .await
             .unwrap();
-    assert_eq!(versions, [1, 2, 5, 6, 7, 1001, 1002]);
+    assert_eq!(versions, [1, 2, 5, 6, 7, 1001, 1002, 1003]);
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT tablename::text FROM pg_tables
          WHERE tablename IN ('outbox', 'evenements_traites') ORDER BY tablename",

@@ -22,6 +22,14 @@
 //! Each concluded batch is logged at debug level (`lot conclu`, with the queue and the message
 //! ids): a test waits for that line to know a message was acked.
 //!
+//! Traces: each message gets a span (`message`), a child of the context its producer sent in
+//! the `traceparent` header (kept on retried copies, so a redelivery stays in its trace), ended
+//! once the message is concluded; the batch gets its own span (`lot`), in which the handler
+//! runs: when its messages share one trace (always for a batch of one) it is a child of it,
+//! so what the handler writes to the outbox continues that trace; otherwise it starts a trace
+//! linked to each message's. A handler that works message by message can run each piece in
+//! [`Message::span`] (the mail worker's SMTP sends).
+//!
 //! [`consommer_par_lots`] gives the handler every message already delivered (at most the
 //! prefetch), one batch after the other, so that it can do their work in one database
 //! transaction: under load the commit, the round trips and a hot row's lock are shared by the
@@ -42,6 +50,9 @@ use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::Confirmation;
 use lapin::{BasicProperties, Channel};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::telemetrie;
 
 use super::topologie::{declarer_attentes, file_d_attente};
 use super::{declarer_topologie, Broker};
@@ -80,6 +91,8 @@ pub struct Message {
     pub corps: Vec<u8>,
     /// Tries before this one.
     pub tentatives: u32,
+    /// This message's span (child of its producer's): per-message work may run in it.
+    pub span: tracing::Span,
 }
 
 #[derive(Debug, Clone)]
@@ -221,7 +234,18 @@ where
                             Some(None) | None => break,
                         }
                     }
-                    let travail = gestionnaire(lot.iter().map(message).collect());
+                    let spans: Vec<tracing::Span> =
+                        lot.iter().map(|l| span_de_message(l, &nom)).collect();
+                    let span_lot = span_de_lot(&lot, &nom);
+                    let messages = lot
+                        .iter()
+                        .zip(&spans)
+                        .map(|(l, span)| message(l, span.clone()))
+                        .collect();
+                    let debut = std::time::Instant::now();
+                    metrics::histogram!(crate::metriques::LOT_TAILLE, "file" => file.nom)
+                        .record(lot.len() as f64);
+                    let travail = gestionnaire(messages).instrument(span_lot.clone());
                     tokio::pin!(travail);
                     let issues = tokio::select! {
                         biased;
@@ -233,7 +257,11 @@ where
                             travail.await
                         }
                     };
-                    conclure_lot(lot, issues, &canal, topologie, file, options).await;
+                    conclure_lot(lot, spans, issues, &canal, topologie, file, options)
+                        .instrument(span_lot)
+                        .await;
+                    metrics::histogram!(crate::metriques::LOT_DUREE, "file" => file.nom)
+                        .record(debut.elapsed().as_secs_f64());
                     if let Some(e) = rompu {
                         break Err(e.into());
                     }
@@ -250,13 +278,79 @@ where
     resultat
 }
 
-fn message(livraison: &Delivery) -> Message {
+fn message(livraison: &Delivery, span: tracing::Span) -> Message {
     Message {
         routing_key: cle_origine(livraison),
         message_id: identifiant(&livraison.properties),
         corps: livraison.data.clone(),
         tentatives: tentatives(livraison),
+        span,
     }
+}
+
+/// The trace context its producer sent with the message (header `traceparent`).
+fn contexte_producteur(livraison: &Delivery) -> Option<opentelemetry::Context> {
+    let valeur = livraison
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(telemetrie::TRACEPARENT))
+        .and_then(|v| match v {
+            AMQPValue::LongString(s) => Some(s.to_string()),
+            _ => None,
+        });
+    telemetrie::contexte(valeur.as_deref())
+}
+
+/// A message's span: a child of its producer's context.
+fn span_de_message(livraison: &Delivery, file: &str) -> tracing::Span {
+    let cle = cle_origine(livraison);
+    let span = tracing::info_span!(
+        parent: None,
+        "message",
+        otel.name = %format_args!("{cle} process"),
+        otel.kind = "consumer",
+        file,
+        routing_key = %cle,
+        message_id = identifiant(&livraison.properties).as_deref().unwrap_or("-"),
+        tentatives = tentatives(livraison),
+        issue = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+    );
+    telemetrie::rattacher(&span, contexte_producteur(livraison));
+    span
+}
+
+/// A batch's span. Its messages all from one trace (a batch of one, at least): a child of
+/// the first one's producer context, so that what the handler writes to the outbox continues
+/// that trace. From several traces: a trace of its own, linked to each message's producer
+/// (the reactions then belong to the batch, never to another order's trace).
+fn span_de_lot(lot: &[Delivery], file: &str) -> tracing::Span {
+    use opentelemetry::trace::TraceContextExt;
+    let span = tracing::info_span!(
+        parent: None,
+        "lot",
+        otel.name = %format_args!("{file} receive"),
+        otel.kind = "consumer",
+        file,
+        messages = lot.len(),
+        trace_id = tracing::field::Empty,
+    );
+    let contextes: Vec<opentelemetry::Context> =
+        lot.iter().filter_map(contexte_producteur).collect();
+    let trace = |cx: &opentelemetry::Context| cx.span().span_context().trace_id();
+    let une_trace = contextes
+        .first()
+        .is_some_and(|premier| contextes.iter().all(|cx| trace(cx) == trace(premier)));
+    if une_trace {
+        telemetrie::rattacher(&span, contextes.into_iter().next());
+    } else {
+        for cx in &contextes {
+            telemetrie::lier(&span, cx);
+        }
+        telemetrie::rattacher(&span, None);
+    }
+    span
 }
 
 /// The routing key the message was published with: the header a retried copy carries, or
@@ -285,6 +379,7 @@ fn identifiant(proprietes: &BasicProperties) -> Option<String> {
 /// only part that waits on the broker), then logs the batch as concluded.
 async fn conclure_lot(
     lot: Vec<Delivery>,
+    spans: Vec<tracing::Span>,
     issues: Vec<Issue>,
     canal: &Channel,
     topologie: &Topologie,
@@ -301,26 +396,40 @@ async fn conclure_lot(
         .collect();
     let mut issues = issues.into_iter();
     let mut a_reporter = Vec::new();
-    for livraison in lot {
+    // Each message's span ends here (dropped), once its outcome is acted on; a retried one's
+    // once its copy is parked.
+    let mut spans_reportes = Vec::new();
+    for (livraison, span) in lot.into_iter().zip(spans) {
         // A missing outcome is retried rather than guessed.
         let issue = issues
             .next()
             .unwrap_or_else(|| Issue::Reessayer("aucune issue rendue pour ce message".into()));
         let tentatives = tentatives(&livraison);
         let resultat = match issue {
-            Issue::Traite => livraison.acker.ack(BasicAckOptions::default()).await,
+            Issue::Traite => {
+                span.record("issue", "traite");
+                compter(file, "traite");
+                livraison.acker.ack(BasicAckOptions::default()).await
+            }
             Issue::Poison(raison) => {
-                tracing::error!(file = %nom, %raison, "message empoisonné : file des lettres mortes");
+                span.record("issue", "poison");
+                compter(file, "poison");
+                span.in_scope(|| tracing::error!(file = %nom, %raison, "message empoisonné : file des lettres mortes"));
                 livraison.acker.nack(sans_remise()).await
             }
             Issue::Reessayer(raison) if tentatives + 1 >= options.tentatives_max => {
-                tracing::error!(file = %nom, %raison, tentatives = tentatives + 1, "échecs répétés : file des lettres mortes");
+                span.record("issue", "epuise");
+                compter(file, "epuise");
+                span.in_scope(|| tracing::error!(file = %nom, %raison, tentatives = tentatives + 1, "échecs répétés : file des lettres mortes"));
                 livraison.acker.nack(sans_remise()).await
             }
             Issue::Reessayer(raison) => {
                 let delai = options.delai(tentatives + 1);
-                tracing::warn!(file = %nom, %raison, tentative = tentatives + 1, ?delai, "nouvel essai plus tard");
+                span.record("issue", "reessai");
+                compter(file, "reessai");
+                span.in_scope(|| tracing::warn!(file = %nom, %raison, tentative = tentatives + 1, ?delai, "nouvel essai plus tard"));
                 a_reporter.push((livraison, tentatives + 1));
+                spans_reportes.push(span);
                 continue;
             }
         };
@@ -332,7 +441,14 @@ async fn conclure_lot(
     if !a_reporter.is_empty() {
         reporter(&a_reporter, canal, topologie, file, options).await;
     }
+    drop(spans_reportes);
     tracing::debug!(file = %nom, messages = %ids.join(","), "lot conclu");
+}
+
+/// Counts one message of `file` concluded as `issue` (see [`crate::metriques::MESSAGES`]).
+fn compter(file: File, issue: &'static str) {
+    metrics::counter!(crate::metriques::MESSAGES, "file" => file.nom, "issue" => issue)
+        .increment(1);
 }
 
 /// A copy to publish on the default exchange, straight into queue `file`.

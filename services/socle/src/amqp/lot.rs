@@ -69,6 +69,7 @@ mod tests {
             message_id: None,
             corps: corps.as_bytes().to_vec(),
             tentatives: 0,
+            span: tracing::Span::none(),
         }
     }
 

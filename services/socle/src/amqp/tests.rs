@@ -454,3 +454,140 @@ async fn une_ancienne_liaison_est_retiree_a_la_declaration() {
         }
     }
 }
+
+/// A batch whose messages come from several traces belongs to none of them (what its handler
+/// publishes would otherwise join another order's trace); each message's span stays in its
+/// producer's trace; a batch from one trace continues it.
+#[tokio::test]
+async fn un_lot_de_plusieurs_traces_a_la_sienne_et_chaque_message_garde_celle_de_son_producteur() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let _ = tracing_subscriber::registry()
+        .with(crate::telemetrie::couche_traces())
+        .try_init();
+    const A: &str = "0af7651916cd43dd8448eb211c80319c";
+    const B: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let topologie = Topologie::new(format!("test.{}.", uuid::Uuid::new_v4().simple()));
+    let connexion = Connection::connect(&url(), ConnectionProperties::default())
+        .await
+        .expect("RabbitMQ de test");
+    let canal = connexion.create_channel().await.unwrap();
+    canal
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    declarer_topologie(&canal, &topologie).await.unwrap();
+    let deposer = |corps: &'static str, trace: &'static str| {
+        let (canal, file) = (canal.clone(), topologie.file(STOCK_UPDATE));
+        async move {
+            let mut entetes = FieldTable::default();
+            entetes.insert(
+                ShortString::from("traceparent"),
+                AMQPValue::LongString(format!("00-{trace}-b7ad6b7169203331-01").into()),
+            );
+            canal
+                .basic_publish(
+                    "".into(),
+                    file.into(),
+                    BasicPublishOptions::default(),
+                    corps.as_bytes(),
+                    proprietes_json(corps).with_headers(entetes),
+                )
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+    };
+    // Waiting before the consumer starts, alternating: while the first batch is handled
+    // (slowly), the next ones arrive and are batched together.
+    for _ in 0..10 {
+        deposer("a", A).await;
+        deposer("b", B).await;
+    }
+    type Lots = Arc<Mutex<Vec<(Option<String>, Vec<Option<String>>)>>>;
+    let lots: Lots = Default::default();
+    let (arret, taches) = (CancellationToken::new(), TaskTracker::new());
+    let broker = Broker::demarrer(url(), arret.clone(), taches.clone());
+    let vus = lots.clone();
+    taches.spawn(consommer_par_lots(
+        broker,
+        topologie.clone(),
+        STOCK_UPDATE,
+        OptionsConsommateur {
+            prefetch: 10,
+            ..Default::default()
+        },
+        arret.clone(),
+        move |messages: Vec<Message>| {
+            let vus = vus.clone();
+            async move {
+                let lot = crate::telemetrie::trace_id(&tracing::Span::current());
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let traces = messages
+                    .iter()
+                    .map(|m| crate::telemetrie::trace_id(&m.span))
+                    .collect();
+                vus.lock().unwrap().push((lot, traces));
+                messages.iter().map(|_| Issue::Traite).collect()
+            }
+        },
+    ));
+    let attendre = |n: usize| {
+        let lots = lots.clone();
+        async move {
+            let debut = Instant::now();
+            while lots
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|l| l.1.len())
+                .sum::<usize>()
+                < n
+            {
+                assert!(debut.elapsed() < DELAI, "messages jamais traités");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    attendre(20).await;
+
+    let lots = lots.lock().unwrap().clone();
+    let messages: Vec<Option<String>> = lots.iter().flat_map(|l| l.1.clone()).collect();
+    assert_eq!(
+        messages,
+        (0..10)
+            .flat_map(|_| [Some(A.to_owned()), Some(B.to_owned())])
+            .collect::<Vec<_>>(),
+        "chaque message dans la trace de son producteur"
+    );
+    let mut melanges = 0;
+    for (lot, traces) in &lots {
+        let lot = lot.clone().expect("le lot a une trace");
+        if traces.iter().all(|t| *t == traces[0]) {
+            assert_eq!(Some(lot), traces[0], "un lot d'une seule trace la continue");
+        } else {
+            melanges += 1;
+            assert!(lot != A && lot != B, "un lot de deux traces a la sienne");
+        }
+    }
+    assert!(melanges > 0, "aucun lot de deux traces : {lots:?}");
+    arret.cancel();
+    taches.close();
+    taches.wait().await;
+    for f in FILES {
+        for nom in [topologie.file(*f), topologie.dlq(*f), topologie.attente(*f)] {
+            let _ = canal
+                .queue_delete(nom.as_str().into(), QueueDeleteOptions::default())
+                .await;
+        }
+    }
+    for p in OptionsConsommateur::default().paliers() {
+        let _ = canal
+            .queue_delete(
+                file_d_attente(&topologie, STOCK_UPDATE, p).into(),
+                QueueDeleteOptions::default(),
+            )
+            .await;
+    }
+}

@@ -29,9 +29,11 @@ pub fn reponses_json_par_defaut(router: Router) -> Router {
 }
 
 /// Wraps `router` with the shared layers. The request id (taken from `x-request-id` or made
-/// up) is on the span of every log line of the request and echoed in the response. Every
-/// request is counted and timed in [`crate::metriques`].
-pub fn avec_couches(router: Router) -> Router {
+/// up) is on the span of every log line of the request and echoed in the response. The
+/// request's span continues the caller's trace (W3C `traceparent`) or starts one; its
+/// `trace_id` is on every log line of the request. Every request is counted and timed in
+/// [`crate::metriques`]. `service` names the service on the span.
+pub fn avec_couches(router: Router, service: &'static str) -> Router {
     crate::metriques::installer();
     router.layer(DefaultBodyLimit::max(TAILLE_MAX_CORPS)).layer(
         ServiceBuilder::new()
@@ -42,18 +44,32 @@ pub fn avec_couches(router: Router) -> Router {
             .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
-                    .make_span_with(|req: &Request<_>| {
+                    .make_span_with(move |req: &Request<_>| {
                         let id = req
                             .headers()
                             .get(&X_REQUEST_ID)
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("-");
-                        tracing::info_span!(
+                        // The route template, not the path: span names stay few (no ids).
+                        let route = req
+                            .extensions()
+                            .get::<axum::extract::MatchedPath>()
+                            .map_or(crate::metriques::ROUTE_INCONNUE, |m| m.as_str());
+                        let span = tracing::info_span!(
                             "requete",
+                            otel.name = %format_args!("{} {route}", req.method()),
+                            otel.kind = "server",
+                            service,
                             request_id = %id,
                             methode = %req.method(),
                             chemin = %req.uri().path(),
-                        )
+                            trace_id = tracing::field::Empty,
+                        );
+                        crate::telemetrie::rattacher(
+                            &span,
+                            crate::telemetrie::contexte_http(req.headers()),
+                        );
+                        span
                     })
                     .on_request(())
                     .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
