@@ -87,6 +87,9 @@ fn erreur_depuis(statut: u16, corps: &str) -> ErreurApi {
 pub struct ApiInterne {
     pub produits: String,
     pub commandes: String,
+    /// The W3C `traceparent` of the page's request, passed on to the APIs so a page's calls
+    /// belong to its trace (set per request by the storefront server).
+    pub traceparent: Option<String>,
 }
 
 /// A response: status, body and the total-count header when present.
@@ -128,6 +131,9 @@ async fn envoyer(
     }
     if let Some(k) = cle {
         requete = requete.header("idempotency-key", k);
+    }
+    if let Some(tp) = &interne.traceparent {
+        requete = requete.header("traceparent", tp);
     }
     let r = requete
         .timeout(std::time::Duration::from_secs(5))

@@ -41,13 +41,25 @@ impl Application {
         let api = ApiInterne {
             produits: config.produits_url.trim_end_matches('/').to_owned(),
             commandes: config.commandes_url.trim_end_matches('/').to_owned(),
+            traceparent: None,
         };
         let routes = generate_route_list(App);
         let pages = Router::new()
-            .leptos_routes_with_context(&options, routes, move || provide_context(api.clone()), {
-                let options = options.clone();
-                move || shell(options.clone())
-            })
+            .leptos_routes_with_context(
+                &options,
+                routes,
+                // Runs inside the request's span: its trace goes on with the page's API calls.
+                move || {
+                    provide_context(ApiInterne {
+                        traceparent: socle::telemetrie::traceparent_courant(),
+                        ..api.clone()
+                    })
+                },
+                {
+                    let options = options.clone();
+                    move || shell(options.clone())
+                },
+            )
             .fallback(leptos_axum::file_and_error_handler(shell))
             .with_state(options);
         let router = Router::new()
