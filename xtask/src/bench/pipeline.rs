@@ -271,13 +271,12 @@ fn charger(
 /// from the first order to the last email.
 fn attendre_emails(n: usize, delai: Duration) -> anyhow::Result<Duration> {
     let debut = Instant::now();
+    let mut mail = SessionPsql::ouvrir("bench_mail")?;
     loop {
-        let envoyes: usize = psql_sur(
-            "bench_mail",
-            "SELECT count(*) FROM emails_envoyes WHERE statut = 'confirmee'",
-        )?
-        .trim()
-        .parse()?;
+        let envoyes: usize = mail
+            .requete("SELECT count(*) FROM emails_envoyes WHERE statut = 'confirmee'")?
+            .trim()
+            .parse()?;
         if envoyes >= n {
             break;
         }
@@ -370,16 +369,14 @@ impl Payeur {
         let guetteur = std::thread::spawn(move || {
             let mut vues: HashSet<String> = HashSet::new();
             let mut depuis = String::from("-infinity");
+            let mut paiements = SessionPsql::ouvrir("bench_paiements")?;
             loop {
                 let fini = a.load(Ordering::Relaxed);
-                let lignes = psql_sur(
-                    "bench_paiements",
-                    &format!(
-                        "SELECT reference, cree_le FROM commandes_a_payer \
+                let lignes = paiements.requete(&format!(
+                    "SELECT reference, cree_le FROM commandes_a_payer \
                          WHERE cree_le >= timestamptz '{depuis}' - interval '500 milliseconds' \
                          AND annulee_le IS NULL ORDER BY cree_le"
-                    ),
-                )?;
+                ))?;
                 for ligne in lignes.lines() {
                     let Some((reference, cree_le)) = ligne.split_once('|') else {
                         continue;
@@ -425,5 +422,70 @@ impl Payeur {
             payees: latences.len(),
             latences,
         })
+    }
+}
+
+/// One psql process kept open on a database: the payer and the wait for the emails look
+/// every 50 and 100 ms, and a psql started for each look (a process, a connection, a server
+/// backend forked each time) cost the machine they measure a few percent of a core.
+struct SessionPsql {
+    enfant: std::process::Child,
+    entree: std::process::ChildStdin,
+    sortie: std::io::BufReader<std::process::ChildStdout>,
+}
+
+/// Printed after each query's rows: where its output ends.
+const FIN: &str = "--fin-de-requete--";
+
+impl SessionPsql {
+    fn ouvrir(base: &str) -> anyhow::Result<SessionPsql> {
+        let mut enfant = Command::new("psql")
+            .args([
+                &format!("{PG_URL}/{base}"),
+                "-qtAX",
+                "-v",
+                "ON_ERROR_STOP=1",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("psql")?;
+        let entree = enfant.stdin.take().context("entrée de psql")?;
+        let sortie = std::io::BufReader::new(enfant.stdout.take().context("sortie de psql")?);
+        Ok(SessionPsql {
+            enfant,
+            entree,
+            sortie,
+        })
+    }
+
+    /// Runs one statement; its unaligned output, like `psql_sur`. psql stops at the first
+    /// error (ON_ERROR_STOP): the end of its output says so.
+    fn requete(&mut self, sql: &str) -> anyhow::Result<String> {
+        use std::io::{BufRead, Write};
+        writeln!(self.entree, "{sql};\n\\echo {FIN}").context("requête à psql")?;
+        self.entree.flush().context("requête à psql")?;
+        let mut resultat = String::new();
+        loop {
+            let mut ligne = String::new();
+            anyhow::ensure!(
+                self.sortie
+                    .read_line(&mut ligne)
+                    .context("réponse de psql")?
+                    > 0,
+                "psql s'est arrêté (erreur SQL ?) pendant : {sql}"
+            );
+            if ligne.trim_end() == FIN {
+                return Ok(resultat);
+            }
+            resultat.push_str(&ligne);
+        }
+    }
+}
+
+impl Drop for SessionPsql {
+    fn drop(&mut self) {
+        let _ = self.enfant.kill();
+        let _ = self.enfant.wait();
     }
 }
