@@ -68,7 +68,7 @@ impl Config {
                 ConfigService::depuis_env(Defauts {
                     port: 8082,
                     base: "commandes",
-                    prefetch: 32,
+                    prefetch: 256,
                     connexions_db: 10,
                 })?,
                 texte("PRODUITS_URL", "http://127.0.0.1:8081"),

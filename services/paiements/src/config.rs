@@ -23,7 +23,7 @@ impl Config {
             service: ConfigService::depuis_env(Defauts {
                 port: 8084,
                 base: "paiements",
-                prefetch: 32,
+                prefetch: 256,
                 connexions_db: 10,
             })?,
             delai_fournisseur: Duration::from_millis(valeur(

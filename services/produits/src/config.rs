@@ -16,7 +16,7 @@ impl Config {
             service: ConfigService::depuis_env(Defauts {
                 port: 8081,
                 base: "produits",
-                prefetch: 32,
+                prefetch: 256,
                 connexions_db: 10,
             })?,
             demo: booleen("DEMO_DATA", false),
