@@ -356,6 +356,14 @@ async fn publier_un_lot(
             }
         }
     }
+    // This commit only marks rows already confirmed by the broker: it need not wait for the
+    // disk. Lost in a database crash, the marks make the next relay publish those rows again,
+    // which the consumers drop as duplicates (the window this module's doc already accepts).
+    // Every other commit of the shop keeps waiting for the disk.
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await
+        .context("commit asynchrone du marquage")?;
     sqlx::query("UPDATE outbox SET publie_le = now() WHERE id = ANY($1)")
         .bind(&publies)
         .execute(&mut *tx)
