@@ -13,14 +13,12 @@
 mod boutique;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use boutique::{Boutique, CARTE_ACCEPTEE, DELAI};
-use reqwest::Client;
 use serde_json::Value;
+use testaide::prometheus::{Prometheus, INJOIGNABLE};
 
-const PROMETHEUS: &str = "/usr/bin/prometheus";
 /// RabbitMQ's metrics plugin, on the test broker's host.
 const METRIQUES_RABBITMQ: &str = "127.0.0.1:15692";
 
@@ -31,29 +29,11 @@ fn observabilite() -> PathBuf {
         .expect("dossier observabilite/")
 }
 
-/// A Prometheus process with its own folder, killed and removed when dropped.
-struct Prometheus {
-    enfant: Child,
-    url: String,
-    dossier: PathBuf,
-    client: Client,
-}
-
-impl Prometheus {
-    /// Scrapes the shop (`boutique`, one process) and RabbitMQ every second, evaluates the
-    /// alert rules every second.
-    fn demarrer(boutique: &str) -> Prometheus {
-        let dossier =
-            std::env::temp_dir().join(format!("observabilite-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dossier).unwrap();
-        let config = format!(
-            r#"global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - {regles:?}
-scrape_configs:
-  - job_name: boutique
+/// Scrapes the shop (`boutique`, one process) and RabbitMQ, evaluates the alert rules, every
+/// second.
+fn demarrer_prometheus(boutique: &str) -> Prometheus {
+    let scrape_configs = format!(
+        r#"  - job_name: boutique
     static_configs:
       - targets: ["{boutique}"]
   - job_name: rabbitmq
@@ -63,143 +43,41 @@ scrape_configs:
     static_configs:
       - targets: ["{METRIQUES_RABBITMQ}"]
 "#,
-            regles = observabilite().join("alertes.yml").display().to_string(),
-            boutique = boutique.trim_start_matches("http://"),
+        boutique = boutique.trim_start_matches("http://"),
+    );
+    Prometheus::demarrer(&observabilite().join("alertes.yml"), &scrape_configs)
+}
+
+/// Waits until `expr` gives at least one series; fails at once on an error.
+async fn attendre_series(prom: &mut Prometheus, ou: &str, expr: &str) {
+    let debut = Instant::now();
+    loop {
+        prom.verifier_vivant();
+        match prom.evaluer(expr).await {
+            Ok(series) if !series.is_empty() => return,
+            Err(e) if e != INJOIGNABLE => panic!("{ou} : {e}\n{expr}"),
+            _ => {}
+        }
+        assert!(
+            debut.elapsed() < DELAI,
+            "{ou} : aucune série après {DELAI:?}\n{expr}"
         );
-        std::fs::write(dossier.join("prometheus.yml"), config).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let journal = std::fs::File::create(dossier.join("journal.txt")).unwrap();
-        let enfant = Command::new(PROMETHEUS)
-            .arg(format!(
-                "--config.file={}",
-                dossier.join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dossier.join("donnees").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(journal)
-            .spawn()
-            .expect("lancer prometheus");
-        Prometheus {
-            enfant,
-            url: format!("http://127.0.0.1:{port}"),
-            dossier,
-            client: Client::new(),
-        }
-    }
-
-    fn verifier_vivant(&mut self) {
-        if let Some(statut) = self.enfant.try_wait().unwrap() {
-            let journal =
-                std::fs::read_to_string(self.dossier.join("journal.txt")).unwrap_or_default();
-            panic!("prometheus s'est arrêté ({statut}) :\n{journal}");
-        }
-    }
-
-    async fn get(&self, chemin: &str, requete: &[(&str, &str)]) -> Option<Value> {
-        let r = self
-            .client
-            .get(format!("{}{chemin}", self.url))
-            .query(requete)
-            .send()
-            .await
-            .ok()?;
-        r.json().await.ok()
-    }
-
-    /// Evaluates `expr` now: its series, or Prometheus' error.
-    async fn evaluer(&self, expr: &str) -> Result<Vec<Value>, String> {
-        let corps = self
-            .get("/api/v1/query", &[("query", expr)])
-            .await
-            .ok_or("prometheus injoignable")?;
-        if corps["status"] == "success" {
-            Ok(corps["data"]["result"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default())
-        } else {
-            Err(format!("{} : {}", corps["errorType"], corps["error"]))
-        }
-    }
-
-    /// Waits until `expr` gives at least one series; fails at once on an error.
-    async fn attendre_series(&mut self, ou: &str, expr: &str) {
-        let debut = Instant::now();
-        loop {
-            self.verifier_vivant();
-            match self.evaluer(expr).await {
-                Ok(series) if !series.is_empty() => return,
-                Err(e) if e != "prometheus injoignable" => panic!("{ou} : {e}\n{expr}"),
-                _ => {}
-            }
-            assert!(
-                debut.elapsed() < DELAI,
-                "{ou} : aucune série après {DELAI:?}\n{expr}"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-
-    /// Every metric name Prometheus holds.
-    async fn metriques_connues(&self) -> Vec<String> {
-        let corps = self
-            .get("/api/v1/label/__name__/values", &[])
-            .await
-            .expect("noms des métriques");
-        corps["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect()
-    }
-
-    /// Waits until every rule is loaded and evaluated without error: `(name, expression)`.
-    async fn attendre_regles(&mut self) -> Vec<(String, String)> {
-        let debut = Instant::now();
-        loop {
-            self.verifier_vivant();
-            let corps = self.get("/api/v1/rules", &[]).await.unwrap_or(Value::Null);
-            let regles: Vec<&Value> = corps["data"]["groups"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|g| g["rules"].as_array().into_iter().flatten())
-                .collect();
-            for r in &regles {
-                assert_ne!(r["health"], "err", "règle en erreur : {r}");
-            }
-            if !regles.is_empty() && regles.iter().all(|r| r["health"] == "ok") {
-                return regles
-                    .iter()
-                    .map(|r| {
-                        (
-                            r["name"].as_str().unwrap().to_owned(),
-                            r["query"].as_str().unwrap().to_owned(),
-                        )
-                    })
-                    .collect();
-            }
-            assert!(debut.elapsed() < DELAI, "règles pas évaluées : {corps}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.enfant.kill();
-        let _ = self.enfant.wait();
-        let _ = std::fs::remove_dir_all(&self.dossier);
-    }
+/// Every metric name Prometheus holds.
+async fn metriques_connues(prom: &Prometheus) -> Vec<String> {
+    let corps = prom
+        .get("/api/v1/label/__name__/values", &[])
+        .await
+        .expect("noms des métriques");
+    corps["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// `(dashboard file, panel title, expression)` of every panel target of every dashboard.
@@ -337,10 +215,7 @@ fn verifier_noms(ou: &str, expr: &str, connues: &[String]) {
 
 #[tokio::test]
 async fn chaque_panneau_et_chaque_alerte_se_lisent_apres_une_vraie_commande() {
-    if !Path::new(PROMETHEUS).exists() {
-        eprintln!(
-            "IGNORÉ : {PROMETHEUS} absent (paquet Debian prometheus, installé par `cargo xtask setup`)"
-        );
+    if !testaide::prometheus::disponible() {
         return;
     }
     assert!(
@@ -371,16 +246,15 @@ async fn chaque_panneau_et_chaque_alerte_se_lisent_apres_une_vraie_commande() {
     b.emails_exactement(&email, 4).await;
 
     // Act
-    let mut prom = Prometheus::demarrer(&b.commandes_url);
+    let mut prom = demarrer_prometheus(&b.commandes_url);
 
     // Assert: every panel has series, reads known metrics only.
     let exprs = expressions_des_tableaux();
     assert!(exprs.len() >= 15, "panneaux lus : {}", exprs.len());
     for (fichier, titre, expr) in &exprs {
-        prom.attendre_series(&format!("{fichier} « {titre} »"), expr)
-            .await;
+        attendre_series(&mut prom, &format!("{fichier} « {titre} »"), expr).await;
     }
-    let connues = prom.metriques_connues().await;
+    let connues = metriques_connues(&prom).await;
     for (fichier, titre, expr) in &exprs {
         verifier_noms(&format!("{fichier} « {titre} »"), expr, &connues);
     }

@@ -14,6 +14,7 @@
 //!   records what each order took (`reservations`).
 //! - [`liberation`]: the `stock_liberation` consumer — gives a cancelled order's reservation
 //!   back, once per order, journalled in `mouvements_stock`.
+//! - [`inbox`]: the consumers' inbox insert (event ids recorded once, in id order).
 //! - [`erreur`]: the service's error type and its HTTP mapping.
 
 pub mod api;
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod depot;
 pub mod domaine;
 pub mod erreur;
+pub mod inbox;
 pub mod liberation;
 pub mod reservation;
 pub mod startup;

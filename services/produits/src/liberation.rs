@@ -18,13 +18,15 @@
 //! unreadable message goes to the dead-letter queue; if the batch's transaction fails, each
 //! message is tried alone, and what still fails is retried later.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
 use contrats::evenements::LiberationStock;
 use socle::amqp::{Issue, Message};
 use sqlx::PgPool;
 use uuid::Uuid;
+
+use crate::inbox;
 
 /// Handles a batch of deliveries: one outcome per message, in order.
 pub async fn traiter_lot(db: PgPool, messages: Vec<Message>) -> Vec<Issue> {
@@ -92,21 +94,8 @@ async fn liberer(db: &PgPool, lot: &[LiberationStock]) -> anyhow::Result<Vec<Res
     }
     let mut tx = db.begin().await.context("transaction de libération")?;
     let ids: Vec<Uuid> = lot.iter().map(|e| e.id_evenement).collect();
-    // In id order, like the reservations' inbox insert (see there: no deadlock between two
-    // batches holding the same duplicates in opposite orders).
-    let mut nouveaux: HashSet<Uuid> = sqlx::query_scalar!(
-        r#"INSERT INTO evenements_traites (id_evenement)
-           SELECT id FROM UNNEST($1::uuid[]) AS e(id)
-           ORDER BY id
-           ON CONFLICT DO NOTHING
-           RETURNING id_evenement"#,
-        &ids
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("inbox")?
-    .into_iter()
-    .collect();
+    // In id order (see `inbox::enregistrer`), the first lock of the batch's global order.
+    let mut nouveaux = inbox::enregistrer(&mut tx, &ids).await?;
     if nouveaux.is_empty() {
         tx.rollback().await.ok();
         return Ok(lot.iter().map(|_| Resultat::DejaTraite).collect());

@@ -26,6 +26,8 @@ use socle::outbox::Reveil;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::inbox;
+
 /// Handles a batch of deliveries: one outcome per message, in order.
 /// The catalogue cache is not touched here: each instance's poll of what changed
 /// (`cache::suivre_modifications`) drops the pages showing these products, once per interval
@@ -119,25 +121,9 @@ async fn reserver(db: &PgPool, valides: &[Valide]) -> anyhow::Result<Vec<Resulta
     }
     let mut tx = db.begin().await.context("transaction de réservation")?;
     let ids_evenements: Vec<Uuid> = valides.iter().map(|(e, _)| e.id_evenement).collect();
-    // Inserted in id order, not delivery order. A duplicate's insert waits for the
-    // transaction holding the same id (uncommitted) to finish; two replicas given the same
-    // duplicates in opposite orders would each hold one id and wait for the other's:
-    // a deadlock (PostgreSQL aborts one batch after `deadlock_timeout`). In one global order,
-    // whoever holds the smallest shared id goes first and the other waits, without a cycle —
-    // the product rows are then locked in id order too.
-    let mut nouveaux: HashSet<Uuid> = sqlx::query_scalar!(
-        r#"INSERT INTO evenements_traites (id_evenement)
-           SELECT id FROM UNNEST($1::uuid[]) AS e(id)
-           ORDER BY id
-           ON CONFLICT DO NOTHING
-           RETURNING id_evenement"#,
-        &ids_evenements
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("inbox")?
-    .into_iter()
-    .collect();
+    // In id order (see `inbox::enregistrer`: no deadlock between replicas given the same
+    // duplicates), the first lock of the batch's global order.
+    let mut nouveaux = inbox::enregistrer(&mut tx, &ids_evenements).await?;
     if nouveaux.is_empty() {
         tx.rollback().await.ok();
         return Ok(valides.iter().map(|_| Resultat::DejaTraite).collect());

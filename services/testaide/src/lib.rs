@@ -11,6 +11,7 @@
 //! - [`journal`]: the logs of the services under test, kept so that a test can wait for a line.
 //! - [`files`]: a queue's ready messages and consumers; taking a message out.
 //! - [`otlp`]: an OTLP/HTTP receiver that keeps the spans the services export.
+//! - [`prometheus`]: a real Prometheus scraping the services and evaluating alert rules.
 //! - [`boite_mail`]: the SMTP catcher (maildev) tests send to and read from.
 //! - [`creer_produit`]: a product created through the real produits API.
 //! - [`config_service`]: the common settings of a service under test.
@@ -19,6 +20,7 @@ pub mod boite_mail;
 pub mod files;
 pub mod journal;
 pub mod otlp;
+pub mod prometheus;
 pub mod proxy;
 
 use serde_json::Value;
