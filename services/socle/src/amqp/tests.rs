@@ -38,20 +38,27 @@ struct Banc {
     vu: Vu,
 }
 
+/// Names of the test's own, a connection and a channel with publisher confirms, the
+/// topology declared.
+async fn canal_de_test() -> (Topologie, Connection, Channel) {
+    let topologie = Topologie::new(format!("test.{}.", uuid::Uuid::new_v4().simple()));
+    let connexion = Connection::connect(&url(), ConnectionProperties::default())
+        .await
+        .expect("RabbitMQ de test");
+    let canal = connexion.create_channel().await.unwrap();
+    canal
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    declarer_topologie(&canal, &topologie).await.unwrap();
+    (topologie, connexion, canal)
+}
+
 impl Banc {
     /// Declares the topology, then starts consuming with `options`; `issue` decides each
     /// delivery's outcome from its body and tries before.
     async fn demarrer(options: OptionsConsommateur, issue: fn(&str, u32) -> Issue) -> Banc {
-        let topologie = Topologie::new(format!("test.{}.", uuid::Uuid::new_v4().simple()));
-        let connexion = Connection::connect(&url(), ConnectionProperties::default())
-            .await
-            .expect("RabbitMQ de test");
-        let canal = connexion.create_channel().await.unwrap();
-        canal
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .unwrap();
-        declarer_topologie(&canal, &topologie).await.unwrap();
+        let (topologie, connexion, canal) = canal_de_test().await;
         let arret = CancellationToken::new();
         let taches = TaskTracker::new();
         let broker = Broker::demarrer(url(), arret.clone(), taches.clone());
@@ -396,17 +403,8 @@ async fn un_report_impossible_compte_la_tentative_sans_retenir_les_autres_messag
 #[tokio::test]
 async fn une_ancienne_liaison_est_retiree_a_la_declaration() {
     use contrats::noms::{cles, COMMANDES_STATUT, STOCK_LIBERATION};
-    let topologie = Topologie::new(format!("test.{}.", uuid::Uuid::new_v4().simple()));
-    let connexion = Connection::connect(&url(), ConnectionProperties::default())
-        .await
-        .expect("RabbitMQ de test");
-    let canal = connexion.create_channel().await.unwrap();
-    canal
-        .confirm_select(ConfirmSelectOptions::default())
-        .await
-        .unwrap();
     // The older version: the same queue and exchange, bound to `stock.*`.
-    declarer_topologie(&canal, &topologie).await.unwrap();
+    let (topologie, _connexion, canal) = canal_de_test().await;
     canal
         .queue_bind(
             topologie.file(COMMANDES_STATUT).into(),
