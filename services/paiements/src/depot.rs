@@ -12,6 +12,19 @@ use crate::domaine::{
     motif_depuis, statut_depuis, statut_texte, CleIdempotence, CommandeDue, Paiement,
 };
 
+/// Holds the Idempotency-Key `cle` until the transaction ends (a transaction-level advisory
+/// lock on its hash): two requests under one key never run side by side, so the second finds
+/// the first's answer before it could ask the provider to capture again — even when they name
+/// different orders, whose row locks would not keep them apart. Taken before the order's lock,
+/// always in that order.
+pub async fn verrouiller_cle(conn: &mut PgConnection, cle: &str) -> anyhow::Result<()> {
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cle)
+        .execute(&mut *conn)
+        .await
+        .context("verrouillage de la clé d'idempotence")?;
+    Ok(())
+}
+
 /// Locks the order's row until the transaction ends (`FOR UPDATE`): a second payment of the
 /// same order waits here until the first one is committed or rolled back.
 ///

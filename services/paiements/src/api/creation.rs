@@ -54,8 +54,10 @@ pub async fn payer(
     let empreinte = demande.empreinte();
 
     let mut tx = s.db.begin().await?;
-    // First the lock: a retry of the same request (same order) waits for the first to end,
-    // then finds its answer under the key.
+    // First the key, then the order: a retry under the same key (whatever order it names)
+    // waits for the first to end, then finds its answer under the key; two payments of one
+    // order under different keys are kept apart by the order's lock.
+    depot::verrouiller_cle(&mut tx, cle.as_str()).await?;
     let commande = depot::verrouiller_commande(&mut tx, demande.reference).await?;
     if let Some(reponse) = rejouer(&mut tx, &cle, &empreinte).await? {
         return Ok(reponse);
@@ -91,7 +93,8 @@ pub async fn payer(
         Ok(p) => p,
         Err(Refus::DejaPayee) => return Err(ErreurApi::NonPayable(Blocage::DejaPayee)),
         Err(Refus::CleDejaPrise) => {
-            // The key was taken meanwhile by a request for another order: answer as a retry.
+            // Cannot happen while the key is locked above; kept as the database's last word
+            // (the key is UNIQUE): answer as a retry.
             drop(tx);
             let mut conn = s.db.acquire().await?;
             return rejouer(&mut conn, &cle, &empreinte)

@@ -237,3 +237,39 @@ async fn un_evenement_illisible_ou_un_montant_invalide_part_en_file_des_lettres_
     app.ouvrir_commande("5.00").await;
     app.attendre_evenements_traites(1).await;
 }
+
+/// One Idempotency-Key sent for two different orders at once: the second must not reach the
+/// provider (it is a reused key, refused with 422) — the orders' row locks alone do not keep
+/// them apart, so without the key's lock both cards were charged and one answer was a 422.
+/// Forced: the test holds both orders' rows, both requests queue, then start together.
+#[tokio::test]
+async fn une_meme_cle_pour_deux_commandes_a_la_fois_ne_debite_qu_une_fois() {
+    let app = spawn_app().await;
+    let (a, _) = app.ouvrir_commande("30.00").await;
+    let (b, _) = app.ouvrir_commande("40.00").await;
+    let mut verrou = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let mut tx = verrou.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM commandes_a_payer WHERE reference = ANY($1) FOR UPDATE")
+        .bind(vec![a, b])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let k = cle();
+    let paiements = futures::future::join(app.payer(&k, a, ACCEPTEE), app.payer(&k, b, ACCEPTEE));
+    let liberation = async {
+        attendre_en_attente_de_verrou(&app.db, 2).await;
+        tx.commit().await.unwrap();
+    };
+    let ((ra, rb), ()) = futures::future::join(paiements, liberation).await;
+
+    let mut statuts = vec![ra.status().as_u16(), rb.status().as_u16()];
+    statuts.sort();
+    assert_eq!(statuts, [201, 422]);
+    let captures = testaide::journal::lignes(&["capture demandée au fournisseur"])
+        .into_iter()
+        .filter(|l| l.contains(&a.to_string()) || l.contains(&b.to_string()))
+        .count();
+    assert_eq!(captures, 1, "une seule carte débitée");
+}

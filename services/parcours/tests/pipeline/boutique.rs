@@ -343,17 +343,40 @@ impl Boutique {
         testaide::creer_produit(&self.client, &self.produits_url, JETON, nom, prix, stock).await
     }
 
-    pub async fn stock(&self, id: i64) -> i64 {
-        let p: Value = self
-            .client
-            .get(format!("{}/api/produits/{id}", self.produits_url))
+    /// GET `url`, its JSON body.
+    async fn lire(&self, url: String) -> Value {
+        self.client
+            .get(url)
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    pub async fn stock(&self, id: i64) -> i64 {
+        let p = self
+            .lire(format!("{}/api/produits/{id}", self.produits_url))
+            .await;
         p["quantite_en_stock"].as_i64().unwrap()
+    }
+
+    /// Waits until the product's stock is `attendu` (stock released comes back through
+    /// `stock.libere`, asynchronously).
+    pub async fn attendre_stock(&self, produit: i64, attendu: i64) {
+        let debut = Instant::now();
+        loop {
+            let stock = self.stock(produit).await;
+            if stock == attendu {
+                return;
+            }
+            assert!(
+                debut.elapsed() < DELAI,
+                "stock {stock} au lieu de {attendu}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Places an order; returns the created order.
@@ -384,14 +407,8 @@ impl Boutique {
     }
 
     pub async fn commande(&self, reference: &str) -> Value {
-        self.client
-            .get(format!("{}/api/commandes/{reference}", self.commandes_url))
-            .send()
+        self.lire(format!("{}/api/commandes/{reference}", self.commandes_url))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
     }
 
     /// Pays `reference` with `carte` (a fresh Idempotency-Key); returns the status and body of
@@ -502,32 +519,19 @@ impl Boutique {
 
     /// The payment `id` as paiements shows it.
     pub async fn paiement(&self, id: &str) -> Value {
-        self.client
-            .get(format!("{}/api/paiements/{id}", self.paiements_url))
-            .send()
+        self.lire(format!("{}/api/paiements/{id}", self.paiements_url))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
     }
 
     /// Waits until the order leaves `en_attente`; returns its status then (`a_payer` once its
     /// stock is reserved, `annulee` when refused).
     pub async fn statut_final(&self, reference: &str) -> String {
-        let debut = Instant::now();
-        loop {
-            let c = self.commande(reference).await;
-            let statut = c["statut"].as_str().unwrap().to_owned();
-            if statut != "en_attente" {
-                return statut;
-            }
-            assert!(
-                debut.elapsed() < DELAI,
-                "la commande {reference} reste en attente"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let c = self
+            .attendre_commande(reference, "sortie d'attente", |c| {
+                c["statut"] != "en_attente"
+            })
+            .await;
+        c["statut"].as_str().unwrap().to_owned()
     }
 
     /// Waits for `n` emails to `adresse` (at least one), then for the mail pipeline to be at

@@ -70,16 +70,7 @@ async fn deux_cents_commandes_sur_cinquante_unites_finissent_avec_le_stock_des_s
             assert_eq!(fin["raison_annulation"], raison);
         }
     }
-    // Released stock comes back asynchronously (stock.libere): wait for the exact figure.
-    let debut = std::time::Instant::now();
-    while b.stock(p).await != 25 {
-        assert!(
-            debut.elapsed() < crate::boutique::DELAI,
-            "stock final {} au lieu de 25",
-            b.stock(p).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    b.attendre_stock(p, 25).await;
 
     // One email per step: refused 1 (annulée), paid 2 (à payer, confirmée), cancelled and
     // expired 2 each (à payer, annulée).

@@ -28,22 +28,6 @@ async fn sujets(b: &Boutique, email: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// Waits until the product's stock is `attendu` (stock released comes back asynchronously).
-async fn attendre_stock(b: &Boutique, produit: i64, attendu: i64) {
-    let debut = Instant::now();
-    loop {
-        let stock = b.stock(produit).await;
-        if stock == attendu {
-            return;
-        }
-        assert!(
-            debut.elapsed() < DELAI,
-            "stock {stock} au lieu de {attendu}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// The order's history, as its steps' names.
 fn etapes(c: &Value) -> Vec<String> {
     c["historique"]
@@ -117,7 +101,7 @@ async fn une_commande_impayee_expire_a_son_echeance_et_rend_son_stock() {
 
     let c = b.attendre_statut(&reference, "annulee").await;
     assert_eq!(c["raison_annulation"], "expiree");
-    attendre_stock(&b, p, 5).await;
+    b.attendre_stock(p, 5).await;
     // Too late to pay.
     let (statut, corps) = b.payer(&reference, CARTE_ACCEPTEE).await;
     assert_eq!(statut, 409, "{corps}");
@@ -135,7 +119,7 @@ async fn le_client_annule_avant_de_payer_et_le_stock_revient() {
     assert_eq!(statut, 200, "{c}");
     assert_eq!(c["statut"], "annulee");
     assert_eq!(c["raison_annulation"], "client");
-    attendre_stock(&b, p, 5).await;
+    b.attendre_stock(p, 5).await;
     // A second cancellation is refused and changes nothing.
     assert_eq!(b.annuler(&reference, false).await.0, 409);
     sujets(&b, &email, 2).await;
@@ -166,7 +150,7 @@ async fn annuler_une_commande_payee(admin: bool, raison: &str) {
         b.paiement(paiement["id_paiement"].as_str().unwrap()).await["statut"],
         "rembourse"
     );
-    attendre_stock(&b, p, 5).await;
+    b.attendre_stock(p, 5).await;
     sujets(&b, &email, 4).await;
     assert_eq!(b.stock(p).await, 5);
 }
@@ -277,7 +261,7 @@ async fn quand_l_echeance_gagne_sur_un_paiement_capture_le_client_est_rembourse_
         b.paiement(paiement["id_paiement"].as_str().unwrap()).await["statut"],
         "rembourse"
     );
-    attendre_stock(&b, p, 5).await;
+    b.attendre_stock(p, 5).await;
     // À payer, expirée, remboursée.
     sujets(&b, &email, 3).await;
     let confirmations: i64 =
@@ -324,7 +308,7 @@ async fn une_coupure_du_broker_pendant_les_paiements_puis_les_expirations_ne_per
         assert_eq!(c["raison_annulation"], "expiree");
     }
     b.broker_commandes.retablir();
-    attendre_stock(&b, p, 5).await;
+    b.attendre_stock(p, 5).await;
 
     let attendus: Vec<(String, usize)> = commandes.iter().map(|(e, _)| (e.clone(), 2)).collect();
     b.emails_par_adresse(&attendus).await;
