@@ -185,15 +185,12 @@ pub enum Demandeur {
 }
 
 impl Demandeur {
-    /// The statuses this one may cancel from.
-    pub fn statuts_annulables(self) -> Vec<StatutCommande> {
-        StatutCommande::TOUS
-            .into_iter()
-            .filter(|s| match self {
-                Demandeur::Client => s.annulable_par_le_client(),
-                Demandeur::Boutique => s.annulable_par_la_boutique(),
-            })
-            .collect()
+    /// Whether this one may cancel an order in status `s`.
+    pub fn peut_annuler(self, s: StatutCommande) -> bool {
+        match self {
+            Demandeur::Client => s.annulable_par_le_client(),
+            Demandeur::Boutique => s.annulable_par_la_boutique(),
+        }
     }
 
     /// The reason recorded for a cancellation asked by this one.
@@ -655,9 +652,15 @@ mod tests {
     #[test]
     fn le_client_annule_une_commande_a_payer_ou_confirmee_la_boutique_aussi_en_attente() {
         use StatutCommande::*;
-        assert_eq!(Demandeur::Client.statuts_annulables(), [APayer, Confirmee]);
+        let annulables = |d: Demandeur| -> Vec<StatutCommande> {
+            StatutCommande::TOUS
+                .into_iter()
+                .filter(|s| d.peut_annuler(*s))
+                .collect()
+        };
+        assert_eq!(annulables(Demandeur::Client), [APayer, Confirmee]);
         assert_eq!(
-            Demandeur::Boutique.statuts_annulables(),
+            annulables(Demandeur::Boutique),
             [EnAttente, APayer, Confirmee]
         );
         assert_eq!(Demandeur::Client.raison(), RaisonAnnulation::Client);

@@ -154,11 +154,8 @@ impl Annonces {
             return;
         }
         reveil.signaler();
-        for quoi in Etape::TOUTES {
-            compter(
-                quoi,
-                self.etapes.iter().filter(|e| **e == quoi).count() as u64,
-            );
+        for quoi in &self.etapes {
+            compter(*quoi, 1);
         }
     }
 }

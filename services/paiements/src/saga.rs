@@ -35,11 +35,7 @@ pub const PAIEMENTS: &str = "paiements_total";
 
 /// Counts `n` payments of status `statut` (after their transaction committed).
 pub fn compter(statut: StatutPaiement, n: u64) {
-    let resultat = match statut {
-        StatutPaiement::Accepte => "accepte",
-        StatutPaiement::Refuse => "refuse",
-        StatutPaiement::Rembourse => "rembourse",
-    };
+    let resultat = crate::domaine::statut_texte(statut);
     if n > 0 {
         metrics::counter!(PAIEMENTS, "resultat" => resultat).increment(n);
     }

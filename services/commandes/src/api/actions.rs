@@ -71,7 +71,7 @@ pub async fn annuler(
         action: Action::Annuler,
         statut: avant,
     };
-    if !demandeur.statuts_annulables().contains(&avant) {
+    if !demandeur.peut_annuler(avant) {
         return Err(impossible);
     }
     if !transitions::annuler(&mut tx, id, avant, demandeur.raison()).await? {
