@@ -79,6 +79,33 @@ pub async fn attendre(motifs: &[&str], n: usize, delai: Duration) -> Vec<String>
     }
 }
 
+/// Waits until the consumers of queue `file` (its full, prefixed name) have concluded (acked,
+/// dead-lettered or parked) `n` deliveries of the message `message_id`. socle logs one
+/// `lot conclu` line per batch with every message id of the batch, so two deliveries of one
+/// message that share a batch are one line: this counts the id's occurrences, not the lines.
+pub async fn attendre_conclus(file: &str, message_id: &str, n: usize, delai: Duration) {
+    assert!(
+        INSTALLE.get().is_some(),
+        "journal::installer() d'abord : sans lui, aucune ligne n'est gardée"
+    );
+    let file = format!("file={file} ");
+    let debut = Instant::now();
+    loop {
+        let vues: usize = lignes(&["lot conclu", &file])
+            .iter()
+            .map(|l| l.matches(message_id).count())
+            .sum();
+        if vues >= n {
+            return;
+        }
+        assert!(
+            debut.elapsed() < delai,
+            "{vues} livraison(s) de {message_id} conclue(s) sur {n} ({file})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 struct Capture;
 
 impl<S: Subscriber> Layer<S> for Capture {

@@ -282,7 +282,7 @@ impl TestApp {
     /// the message id `id` (acked, or dead-lettered).
     pub async fn attendre_conclusion(&self, id: &str, n: usize) {
         let file = self.topologie.file(COMMANDES_STATUT);
-        journal::attendre(&["lot conclu", &format!("file={file} "), id], n, DELAI).await;
+        journal::attendre_conclus(&file, id, n, DELAI).await;
     }
 
     /// Waits until the event `id` was applied and committed (its id is in the inbox).

@@ -163,19 +163,7 @@ impl TestApp {
     /// `lot conclu` lines of this test's queue name each delivery.
     pub async fn attendre_livraisons(&self, id: Uuid, n: usize) {
         let file = self.topologie.file(PAIEMENTS_COMMANDES);
-        let id = id.to_string();
-        let debut = Instant::now();
-        loop {
-            let vues: usize = testaide::journal::lignes(&["lot conclu", &format!("file={file} ")])
-                .iter()
-                .map(|l| l.matches(id.as_str()).count())
-                .sum();
-            if vues >= n {
-                return;
-            }
-            assert!(debut.elapsed() < DELAI, "{vues} livraisons de {id} sur {n}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        testaide::journal::attendre_conclus(&file, &id.to_string(), n, DELAI).await;
     }
 
     /// Publishes `commande.a_payer` for a new order owing `total`; waits until paiements

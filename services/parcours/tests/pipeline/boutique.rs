@@ -663,12 +663,7 @@ impl Boutique {
     /// Waits until the consumer of `file` has concluded (acked, dead-lettered or parked) the
     /// message `message_id`: its batch is logged as concluded once every outcome was sent.
     pub async fn attendre_conclusion(&self, file: &str, message_id: &str) {
-        journal::attendre(
-            &["lot conclu", &format!("file={file} "), message_id],
-            1,
-            DELAI,
-        )
-        .await;
+        journal::attendre_conclus(file, message_id, 1, DELAI).await;
     }
 
     /// Copies of `file`'s messages waiting for a retry, in all its wait queues.

@@ -296,22 +296,7 @@ impl Canal {
     /// `n` deliveries of `message_id`: the consumer loop logs each concluded batch with its
     /// message ids (`lot conclu`).
     pub async fn attendre_conclus(&self, f: File, message_id: &str, n: usize) {
-        let file = format!("file={} ", self.topologie.file(f));
-        let debut = Instant::now();
-        loop {
-            let vus: usize = testaide::journal::lignes(&["lot conclu", &file])
-                .iter()
-                .map(|l| l.matches(message_id).count())
-                .sum();
-            if vus >= n {
-                return;
-            }
-            assert!(
-                debut.elapsed() < DELAI,
-                "{vus} livraison(s) de {message_id} conclue(s) sur {n}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        testaide::journal::attendre_conclus(&self.topologie.file(f), message_id, n, DELAI).await;
     }
 
     /// Waits until the broker confirmed a publication.
