@@ -60,23 +60,18 @@ pub fn lignes(motifs: &[&str]) -> Vec<String> {
 /// Waits until at least `n` lines contain each of `motifs`; returns them. Panics after
 /// `delai`, printing what was looked for.
 pub async fn attendre(motifs: &[&str], n: usize, delai: Duration) -> Vec<String> {
-    assert!(
-        INSTALLE.get().is_some(),
-        "journal::installer() d'abord : sans lui, aucune ligne n'est gardée"
-    );
-    let debut = Instant::now();
-    loop {
+    sonder(delai, || {
         let trouvees = lignes(motifs);
         if trouvees.len() >= n {
-            return trouvees;
+            Ok(trouvees)
+        } else {
+            Err(format!(
+                "{} ligne(s) du journal sur {n} contiennent {motifs:?}",
+                trouvees.len()
+            ))
         }
-        assert!(
-            debut.elapsed() < delai,
-            "{} ligne(s) du journal sur {n} contiennent {motifs:?}",
-            trouvees.len()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await
 }
 
 /// Waits until the consumers of queue `file` (its full, prefixed name) have concluded (acked,
@@ -84,24 +79,36 @@ pub async fn attendre(motifs: &[&str], n: usize, delai: Duration) -> Vec<String>
 /// `lot conclu` line per batch with every message id of the batch, so two deliveries of one
 /// message that share a batch are one line: this counts the id's occurrences, not the lines.
 pub async fn attendre_conclus(file: &str, message_id: &str, n: usize, delai: Duration) {
-    assert!(
-        INSTALLE.get().is_some(),
-        "journal::installer() d'abord : sans lui, aucune ligne n'est gardée"
-    );
     let file = format!("file={file} ");
-    let debut = Instant::now();
-    loop {
+    sonder(delai, || {
         let vues: usize = lignes(&["lot conclu", &file])
             .iter()
             .map(|l| l.matches(message_id).count())
             .sum();
         if vues >= n {
-            return;
+            Ok(())
+        } else {
+            Err(format!(
+                "{vues} livraison(s) de {message_id} conclue(s) sur {n} ({file})"
+            ))
         }
-        assert!(
-            debut.elapsed() < delai,
-            "{vues} livraison(s) de {message_id} conclue(s) sur {n} ({file})"
-        );
+    })
+    .await
+}
+
+/// Looks at the kept lines every 20 ms until `essai` says yes; panics with its last answer
+/// after `delai`.
+async fn sonder<T>(delai: Duration, mut essai: impl FnMut() -> Result<T, String>) -> T {
+    assert!(
+        INSTALLE.get().is_some(),
+        "journal::installer() d'abord : sans lui, aucune ligne n'est gardée"
+    );
+    let debut = Instant::now();
+    loop {
+        match essai() {
+            Ok(v) => return v,
+            Err(raison) => assert!(debut.elapsed() < delai, "{raison}"),
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
